@@ -1,0 +1,63 @@
+# business-accounts: every task a developer or CI runs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# A Python 3.13 found on its own: PATH first, then pyenv's and the usual install places.
+PYTHON313 ?= $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.13 /usr/local/bin/python3.13 /usr/bin/python3.13; do \
+	if "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1; then command -v "$$p"; break; fi; done)
+
+VENV := .venv
+TOOLS_VENV := .venv-sam
+PY := $(VENV)/bin/python
+SAM := $(TOOLS_VENV)/bin/sam
+# sam build looks for python3.13 on PATH; the project venv provides it.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: help setup run test lint typecheck cfn-lint validate build openapi bench clean
+
+help: ## List the tasks
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 is needed: install it (pyenv install 3.13) or set PYTHON313=/path/to/python3.13" >&2; exit 1; }
+	$(PYTHON313) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(TOOLS_VENV)/.installed: requirements-sam.txt
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 is needed" >&2; exit 1; }
+	$(PYTHON313) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/pip install --quiet --upgrade pip
+	$(TOOLS_VENV)/bin/pip install --quiet -r requirements-sam.txt
+	touch $@
+
+setup: $(VENV)/.installed $(TOOLS_VENV)/.installed ## Create the virtual environments with pinned versions
+
+lint: $(VENV)/.installed ## ruff on everything
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed ## mypy on the shared package
+	$(VENV)/bin/mypy
+
+cfn-lint: $(VENV)/.installed ## cfn-lint (with the serverless rules) on template.yaml
+	$(VENV)/bin/cfn-lint template.yaml
+
+validate: $(TOOLS_VENV)/.installed ## sam validate --lint
+	$(SAM) validate --lint --template template.yaml --region eu-west-1
+
+build: $(VENV)/.installed $(TOOLS_VENV)/.installed ## sam build (no Docker) into .aws-sam/
+	$(SAM) build --template template.yaml
+
+openapi: $(VENV)/.installed ## Regenerate functions/openapi/openapi.json from the routes
+	PYTHONPATH=layers/shared $(PY) -m tools.openapi > functions/openapi/openapi.json
+
+test: lint typecheck cfn-lint validate ## Every check: ruff, mypy, cfn-lint, sam validate, the test suite
+	$(VENV)/bin/pytest
+
+bench: $(VENV)/.installed ## Benchmarks (latency and call counts) on moto
+	$(VENV)/bin/pytest benchmarks -q
+
+clean: ## Remove the environments and build output
+	rm -rf $(VENV) $(TOOLS_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,16 @@
+"""The hourly schedule's target: pending invitations whose expiry has passed become expired."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from business_accounts import cleanup
+from business_accounts.observability import logger, metrics, tracer
+from business_accounts.services import services
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    return {"expired": cleanup.expire_overdue(services())}

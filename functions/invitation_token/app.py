@@ -1,0 +1,36 @@
+"""POST /v1/invitations/{preview,accept,renew}: what a person does with the token from an invitation link."""
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from business_accounts import invitations
+from business_accounts.api import AcceptedInvitation, InvitationPreview, RenewedInvitation, TokenRequest
+from business_accounts.http import ERROR_RESPONSES, create_app
+from business_accounts.observability import logger, metrics, tracer
+from business_accounts.services import services
+
+app = create_app()
+
+
+@app.post("/v1/invitations/preview", responses={**ERROR_RESPONSES}, tags=["Invitation links"])
+def preview(request: TokenRequest) -> InvitationPreview:
+    return invitations.preview(services(), token=request.token)
+
+
+@app.post("/v1/invitations/accept", responses={**ERROR_RESPONSES}, tags=["Invitation links"])
+def accept(request: TokenRequest) -> AcceptedInvitation:
+    return invitations.accept(services(), token=request.token)
+
+
+@app.post("/v1/invitations/renew", status_code=202, responses={**ERROR_RESPONSES}, tags=["Invitation links"])
+def renew(request: TokenRequest) -> RenewedInvitation:
+    return invitations.renew(services(), token=request.token)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,28 @@
+"""POST /v1/accounts/{account_id}/join: "Join COMPANY" sends a fresh invitation email; earlier links stop working."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from business_accounts import invitations
+from business_accounts.api import EmailRequest, InvitationSent
+from business_accounts.http import ERROR_RESPONSES, create_app
+from business_accounts.observability import logger, metrics, tracer
+from business_accounts.services import services
+from business_accounts.types import AccountId
+
+app = create_app()
+
+
+@app.post("/v1/accounts/<account_id>/join", status_code=202, responses={**ERROR_RESPONSES}, tags=["Invitations"])
+def join(account_id: Annotated[AccountId, Path()], request: EmailRequest) -> InvitationSent:
+    return invitations.join(services(), account_id=account_id, email=request.email)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

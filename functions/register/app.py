@@ -1,0 +1,42 @@
+"""POST /v1/accounts: register a business account, or learn that one for this email already exists."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from business_accounts import accounts
+from business_accounts.api import RegisteredAccount, RegisterRequest
+from business_accounts.http import ERROR_RESPONSES, create_app
+from business_accounts.idempotency import idempotently
+from business_accounts.observability import logger, metrics, tracer
+from business_accounts.services import services
+
+app = create_app()
+
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")
+]
+
+
+@app.post("/v1/accounts", status_code=201, responses={**ERROR_RESPONSES}, tags=["Registration"])
+def register(request: RegisterRequest, idempotency_key: IdempotencyKey = None) -> RegisteredAccount:
+    settings = services().settings
+    return idempotently(
+        lambda: accounts.register(services(), request),
+        name="register",
+        key=idempotency_key,
+        request=request,
+        answer_type=RegisteredAccount,
+        table_name=settings.idempotency_table,
+        expires_after_seconds=settings.idempotency_ttl_seconds,
+        lambda_context=app.lambda_context,
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

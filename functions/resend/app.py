@@ -1,0 +1,26 @@
+"""POST /v1/invitations/resend: "I did not get the email"; the same answer whether or not there is an invitation."""
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from business_accounts import invitations
+from business_accounts.api import EmailRequest, ResendReceived
+from business_accounts.http import ERROR_RESPONSES, create_app
+from business_accounts.observability import logger, metrics, tracer
+from business_accounts.services import services
+
+app = create_app()
+
+
+@app.post("/v1/invitations/resend", status_code=202, responses={**ERROR_RESPONSES}, tags=["Invitations"])
+def resend(request: EmailRequest) -> ResendReceived:
+    return invitations.resend(services(), email=request.email)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""The business-accounts service: registration, pending invitations and their acceptance."""

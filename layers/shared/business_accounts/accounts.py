@@ -1,0 +1,120 @@
+"""Account logic: self-service registration, back-office provisioning and reading an account."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from business_accounts import api
+from business_accounts.errors import AccountNotFound, ConcurrentUpdate, IdempotencyKeyReused
+from business_accounts.invitations import deliver, email_taken, new_invitation, once_more_on_conflict
+from business_accounts.items import Account, Administrator, EmailOwnership, ExternalReference
+from business_accounts.observability import Metric, count, logger, mask_email
+from business_accounts.services import Services
+from business_accounts.store import TransactionConflict
+from business_accounts.types import AdministratorState, CreatedVia, sortable_id
+
+
+def register(services: Services, request: api.RegisterRequest) -> api.RegisteredAccount:
+    """A new self-service account with the email as its active administrator, unless the email has one."""
+    now = services.clock()
+    account = Account(
+        account_id=sortable_id("acc"),
+        company_name=request.company_name,
+        created_via=CreatedVia.SELF_SERVICE,
+        created_at=now,
+        country=request.country,
+    )
+    administrator = Administrator(
+        account_id=account.account_id,
+        email=request.email,
+        state=AdministratorState.ACTIVE,
+        first_name=request.first_name,
+        last_name=request.last_name,
+    )
+    try:
+        services.store.create_account(account, administrator)
+    except TransactionConflict as conflict:
+        found = conflict.failed.get("ownership")
+        owner = EmailOwnership.model_validate(found) if found else services.store.email_record(request.email)[0]
+        if owner is None:  # the owner was revoked between our write and this read
+            raise ConcurrentUpdate() from conflict
+        logger.info("registration met an existing account", extra={"email": mask_email(request.email)})
+        raise email_taken(owner, now) from conflict
+    count(Metric.ACCOUNTS_REGISTERED)
+    logger.info("account registered", extra={"account_id": account.account_id, "email": mask_email(request.email)})
+    return api.RegisteredAccount(
+        account_id=account.account_id, company_name=account.company_name, administrator_email=request.email
+    )
+
+
+def provision(services: Services, request: api.ProvisionRequest) -> api.ProvisionedAccount:
+    """An account created by sales, a reseller, an upgrade or another product, and its administrator invited."""
+    fingerprint = hashlib.sha256(
+        json.dumps(request.model_dump(mode="json"), sort_keys=True).encode()
+    ).hexdigest()
+
+    def attempt() -> api.ProvisionedAccount:
+        if request.external_reference:
+            served = services.store.external_reference(request.external_reference)
+            if served is not None:
+                if served.request_fingerprint != fingerprint:
+                    raise IdempotencyKeyReused()
+                return api.ProvisionedAccount.model_validate(served.response)
+        owner, mail_log = services.store.email_record(request.administrator_email)
+        now = services.clock()
+        if owner is not None:
+            raise email_taken(owner, now)
+        account = Account(
+            account_id=sortable_id("acc"),
+            company_name=request.company_name,
+            created_via=request.created_via,
+            created_at=now,
+            external_reference=request.external_reference,
+        )
+        invitation, token = new_invitation(services, account=account, email=request.administrator_email, now=now)
+        response = api.ProvisionedAccount(
+            account_id=account.account_id,
+            company_name=account.company_name,
+            created_via=account.created_via,
+            invitation=api.PendingInvitation(
+                invitation_id=invitation.invitation_id, email=invitation.email, expires_at=invitation.expires_at
+            ),
+        )
+        served_now = (
+            ExternalReference(
+                reference=request.external_reference,
+                request_fingerprint=fingerprint,
+                response=response.model_dump(mode="json"),
+            )
+            if request.external_reference
+            else None
+        )
+        deliver(
+            services,
+            invitation,
+            token,
+            mail_log=mail_log,
+            now=now,
+            ownership_before=None,
+            new_account=account,
+            external_reference=served_now,
+        )
+        logger.info("account provisioned", extra={"account_id": account.account_id, "created_via": account.created_via})
+        return response
+
+    return once_more_on_conflict(attempt)
+
+
+def get_account(services: Services, *, account_id: str) -> api.AccountDetails:
+    found = services.store.account_with_administrators(account_id)
+    if found is None:
+        raise AccountNotFound()
+    account, administrators = found
+    return api.AccountDetails(
+        account_id=account.account_id,
+        company_name=account.company_name,
+        created_via=account.created_via,
+        created_at=account.created_at,
+        administrators=[api.Administrator(email=admin.email, state=admin.state) for admin in administrators],
+    )

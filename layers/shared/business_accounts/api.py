@@ -1,0 +1,175 @@
+"""Request and response bodies of the HTTP API: the schema of the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from business_accounts.countries import COUNTRY_CODES
+from business_accounts.types import (
+    AccountId,
+    AdministratorState,
+    CompanyName,
+    CreatedVia,
+    Email,
+    InvitationId,
+    InvitationStatus,
+    PersonName,
+    Token,
+    UtcDateTime,
+)
+
+
+def _known_country(code: str) -> str:
+    if code not in COUNTRY_CODES:
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code such as DE or US")
+    return code
+
+
+Country = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True), AfterValidator(_known_country)]
+
+
+class Body(BaseModel):
+    """A JSON body; unknown fields are ignored so older and newer clients keep working."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+# --- Requests ---
+
+
+class RegisterRequest(Body):
+    email: Email
+    company_name: CompanyName
+    first_name: PersonName | None = None
+    last_name: PersonName | None = None
+    country: Country | None = None
+
+
+class EmailRequest(Body):
+    email: Email
+
+
+class TokenRequest(Body):
+    token: Token
+
+
+class ProvisionRequest(Body):
+    company_name: CompanyName
+    administrator_email: Email
+    created_via: Annotated[
+        Literal[CreatedVia.SALES, CreatedVia.RESELLER, CreatedVia.UPGRADE_INSURANCE, CreatedVia.OTHER_PRODUCT],
+        Field(description="Who created the account; self-service accounts come through POST /v1/accounts"),
+    ]
+    external_reference: Annotated[
+        str | None,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+        Field(description="The caller's order or licence id: a repeat with the same reference creates nothing new"),
+    ] = None
+
+
+class InviteRequest(Body):
+    email: Email
+    invited_by: Email | None = None
+
+
+# --- Responses ---
+
+
+class AccountRef(BaseModel):
+    account_id: AccountId
+    company_name: str
+
+
+class AccountOrigin(AccountRef):
+    created_via: CreatedVia
+
+
+class RegisteredAccount(AccountRef):
+    administrator_email: str
+    created_via: Literal[CreatedVia.SELF_SERVICE] = CreatedVia.SELF_SERVICE
+
+
+class InvitationState(BaseModel):
+    status: Literal[InvitationStatus.PENDING, InvitationStatus.EXPIRED]
+    expires_at: UtcDateTime
+
+
+class InvitationSent(BaseModel):
+    status: Literal["invitation_sent"] = "invitation_sent"
+    email: str
+    expires_at: UtcDateTime
+
+
+class RenewedInvitation(BaseModel):
+    status: Literal["invitation_sent"] = "invitation_sent"
+    expires_at: UtcDateTime
+
+
+class ResendReceived(BaseModel):
+    status: Literal["request_received"] = "request_received"
+    message: str = "If this address has an invitation, a new invitation email is on its way."
+
+
+class InvitationPreview(AccountOrigin):
+    invitation_id: InvitationId
+    status: Literal[InvitationStatus.PENDING] = InvitationStatus.PENDING
+    email: str
+    expires_at: UtcDateTime
+
+
+class AcceptedInvitation(AccountRef):
+    status: Literal[InvitationStatus.ACCEPTED] = InvitationStatus.ACCEPTED
+    email: str
+    role: Literal["administrator"] = "administrator"
+
+
+class PendingInvitation(BaseModel):
+    invitation_id: InvitationId
+    email: str
+    status: Literal[InvitationStatus.PENDING] = InvitationStatus.PENDING
+    expires_at: UtcDateTime
+
+
+class ProvisionedAccount(AccountOrigin):
+    invitation: PendingInvitation
+
+
+class Administrator(BaseModel):
+    email: str
+    state: AdministratorState
+
+
+class AccountDetails(AccountOrigin):
+    created_at: UtcDateTime
+    administrators: list[Administrator]
+
+
+class InvitationSummary(BaseModel):
+    invitation_id: InvitationId
+    email: str
+    status: InvitationStatus
+    created_at: UtcDateTime
+    expires_at: UtcDateTime
+
+
+class InvitationPage(BaseModel):
+    items: list[InvitationSummary]
+    next_token: str | None = None
+
+
+# --- Errors (documentation of the bodies that http.py writes) ---
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Machine-readable; clients branch on it, never on the message")
+    message: str
+    errors: list[FieldError] | None = None
+    account: AccountOrigin | None = None
+    invitation: InvitationState | None = None

@@ -1,0 +1,43 @@
+"""Typed settings of the service, read once from the function environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _blank_to_none(value: object) -> object:
+    return None if value == "" else value
+
+
+class Settings(BaseModel):
+    """Everything a function needs to know about its deployment; field names are the lower-cased variables."""
+
+    model_config = ConfigDict(frozen=True)
+
+    accounts_table: Annotated[str, Field(min_length=1)]
+    invitations_table: Annotated[str, Field(min_length=1)]
+    idempotency_table: Annotated[str, Field(min_length=1)]
+    sender_email: Annotated[str, Field(min_length=3)]
+    ses_configuration_set: Annotated[str | None, BeforeValidator(_blank_to_none)] = None
+    accept_page_url: Annotated[str, Field(pattern=r"^https?://")]
+    invitation_ttl_seconds: Annotated[int, Field(ge=60)] = 604_800
+    invitation_retention_seconds: Annotated[int, Field(ge=0)] = 2_592_000
+    invite_cooldown_seconds: Annotated[int, Field(ge=0)] = 60
+    invite_daily_limit: Annotated[int, Field(ge=1)] = 10
+    idempotency_ttl_seconds: Annotated[int, Field(ge=60)] = 3_600
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        names = cls.model_fields.keys()
+        return cls.model_validate({name: environ[name.upper()] for name in names if name.upper() in environ})
+
+
+@cache
+def load_settings() -> Settings:
+    """The settings of this function instance, read on first use."""
+    return Settings.from_environ(os.environ)

@@ -1,0 +1,70 @@
+"""The HTTP edge shared by every API function: the resolver, and the one place errors become answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from business_accounts.api import ErrorBody
+from business_accounts.errors import DomainError
+from business_accounts.observability import logger
+
+ERROR_RESPONSES: dict[int, Any] = {
+    status: {"description": description, "content": {"application/json": {"model": ErrorBody}}}
+    for status, description in {
+        404: "NOT_FOUND or INVITATION_NOT_FOUND",
+        409: "PENDING_INVITATION, ALREADY_REGISTERED, ALREADY_MEMBER, INVITATION_ALREADY_ACCEPTED, CONCURRENT_UPDATE",
+        410: "INVITATION_EXPIRED, INVITATION_SUPERSEDED or INVITATION_REVOKED",
+        422: "VALIDATION_ERROR (with errors) or IDEMPOTENCY_KEY_REUSED",
+        429: "RATE_LIMITED, with a Retry-After header",
+        503: "EMAIL_DELIVERY_FAILED or SERVICE_UNAVAILABLE, with a Retry-After header",
+    }.items()
+}
+
+
+def error_response(status: int, body: dict[str, Any], retry_after: int | None = None) -> Response[dict[str, Any]]:
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+
+
+def _field(location: tuple[Any, ...]) -> str:
+    """('body', 'email') -> 'email'; ('query', 'status') -> 'status'; a body that is not JSON -> 'body'."""
+    if not location:
+        return "body"
+    names = [str(part) for part in location[1:] if not isinstance(part, int)]
+    return ".".join(names) or str(location[0])
+
+
+def _validation_error(error: RequestValidationError) -> Response[dict[str, Any]]:
+    errors = [
+        {"field": _field(tuple(detail.get("loc", ()))), "message": detail.get("msg", "").removeprefix("Value error, ")}
+        for detail in error.errors()
+    ]
+    return error_response(422, {"code": "VALIDATION_ERROR", "message": "The request is not valid.", "errors": errors})
+
+
+def _domain_error(error: DomainError) -> Response[dict[str, Any]]:
+    return error_response(error.status, error.body(), error.retry_after)
+
+
+def _route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
+    return error_response(404, {"code": "ROUTE_NOT_FOUND", "message": "No such route."})
+
+
+def _unexpected(error: Exception) -> Response[dict[str, Any]]:
+    logger.exception("unexpected error", extra={"error_type": type(error).__name__})
+    return error_response(500, {"code": "INTERNAL_ERROR", "message": "Something went wrong on our side."})
+
+
+def create_app() -> APIGatewayRestResolver:
+    """A resolver that validates with the pydantic models and answers every error as `{code, message, ...}`."""
+    app = APIGatewayRestResolver(enable_validation=True)
+    app.exception_handler(RequestValidationError)(_validation_error)
+    app.exception_handler(DomainError)(_domain_error)
+    app.exception_handler(Exception)(_unexpected)
+    app.not_found(_route_not_found)
+    return app
+

@@ -1,0 +1,111 @@
+"""Stored items of the accounts and invitations tables, with their keys; never returned from the API as they are."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from business_accounts.types import AdministratorState, CreatedVia, InvitationStatus, UtcDateTime
+
+# Sparse index key of pending invitations: present while pending, removed by every other status.
+PENDING_SHARD = "PENDING"
+
+
+class Item(BaseModel):
+    """A stored item; unknown attributes (keys, TTL) are ignored when read back."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+# --- Accounts table: pk/sk ---
+
+
+def account_key(account_id: str) -> dict[str, str]:
+    return {"pk": f"ACCOUNT#{account_id}", "sk": "ACCOUNT"}
+
+
+def administrator_key(account_id: str, email: str) -> dict[str, str]:
+    return {"pk": f"ACCOUNT#{account_id}", "sk": f"ADMIN#{email}"}
+
+
+def ownership_key(email: str) -> dict[str, str]:
+    return {"pk": f"EMAIL#{email}", "sk": "OWNER"}
+
+
+def mail_log_key(email: str) -> dict[str, str]:
+    return {"pk": f"EMAIL#{email}", "sk": "MAIL_LOG"}
+
+
+def external_reference_key(reference: str) -> dict[str, str]:
+    return {"pk": f"EXTREF#{reference}", "sk": "EXTREF"}
+
+
+class Account(Item):
+    account_id: str
+    company_name: str
+    created_via: CreatedVia
+    created_at: UtcDateTime
+    country: str | None = None
+    external_reference: str | None = None
+
+
+class Administrator(Item):
+    account_id: str
+    email: str
+    state: AdministratorState
+    first_name: str | None = None
+    last_name: str | None = None
+
+
+class EmailOwnership(Item):
+    """The uniqueness marker: which account an email belongs to, and its current invitation if invited."""
+
+    email: str
+    account_id: str
+    company_name: str
+    created_via: CreatedVia
+    state: AdministratorState
+    invitation_id: str | None = None
+    invitation_token_hash: str | None = None
+    invitation_expires_at: UtcDateTime | None = None
+
+
+class MailLog(Item):
+    """Invitation emails sent to one address in the last 24 hours, for the cooldown and the daily limit."""
+
+    email: str
+    sent_at: tuple[int, ...] = ()
+    version: int = 0
+
+
+class ExternalReference(Item):
+    """A provisioning request already served, with its first answer (which carries no token)."""
+
+    reference: str
+    request_fingerprint: str
+    response: dict[str, Any]
+
+
+# --- Invitations table: token_hash ---
+
+
+class Invitation(Item):
+    token_hash: str
+    invitation_id: str
+    account_id: str
+    company_name: str
+    created_via: CreatedVia
+    email: str
+    status: InvitationStatus
+    created_at: UtcDateTime
+    expires_at: UtcDateTime
+    invited_by: str | None = None
+    expires_epoch: Annotated[int, Field(description="expires_at in epoch seconds, for conditions and the index")]
+
+    def status_at(self, now: datetime) -> InvitationStatus:
+        """Expiry is decided here on every read, whether or not the cleanup or TTL has run."""
+        if self.status is InvitationStatus.PENDING and now >= self.expires_at:
+            return InvitationStatus.EXPIRED
+        return self.status

@@ -1,0 +1,34 @@
+"""The one logger, tracer and metrics of the service, and the masking of personal data in logs."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+class Metric(StrEnum):
+    """The business events the service counts."""
+
+    ACCOUNTS_REGISTERED = "AccountsRegistered"
+    PENDING_INVITATIONS_ENCOUNTERED = "PendingInvitationsEncountered"
+    INVITATIONS_SENT = "InvitationsSent"
+    INVITATIONS_ACCEPTED = "InvitationsAccepted"
+    INVITATIONS_EXPIRED = "InvitationsExpired"
+    INVITATION_EMAIL_FAILURES = "InvitationEmailFailures"
+    RATE_LIMITED = "InvitationEmailsRateLimited"
+
+
+def count(metric: Metric, value: int = 1) -> None:
+    metrics.add_metric(name=metric.value, unit=MetricUnit.Count, value=value)
+
+
+def mask_email(email: str) -> str:
+    """`jane.doe@example.com` -> `j***@example.com`: enough to correlate, not enough to identify."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"

@@ -1,0 +1,74 @@
+"""The collaborators the logic works with, passed in: settings, store, mailer, clock and token generator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import TYPE_CHECKING
+
+import boto3
+
+from business_accounts import tokens
+from business_accounts.config import Settings, load_settings
+from business_accounts.mailer import Mailer, SesMailer
+from business_accounts.store import Store
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_sesv2.client import SESV2Client
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    store: Store
+    mailer: Mailer
+    clock: Callable[[], datetime] = utc_now
+    new_token: Callable[[], str] = tokens.new_token
+
+
+@cache
+def dynamodb_client() -> DynamoDBClient:
+    """A DynamoDB client that takes and gives plain Python values (the resource layer's client)."""
+    return boto3.resource("dynamodb").meta.client
+
+
+@cache
+def sesv2_client() -> SESV2Client:
+    return boto3.client("sesv2")
+
+
+def build_services(settings: Settings) -> Services:
+    store = Store(
+        dynamodb_client(),
+        accounts_table=settings.accounts_table,
+        invitations_table=settings.invitations_table,
+        retention_seconds=settings.invitation_retention_seconds,
+    )
+    mailer = SesMailer(sesv2_client(), sender=settings.sender_email, configuration_set=settings.ses_configuration_set)
+    return Services(settings=settings, store=store, mailer=mailer)
+
+
+class _Runtime:
+    """This function instance's collaborators: built on first use and kept while it is warm; tests put in their own."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    def __call__(self) -> Services:
+        if self._services is None:
+            self._services = build_services(load_settings())
+        return self._services
+
+    def use(self, replacement: Services | None) -> None:
+        """Serve `replacement` from now on; None goes back to building from the environment."""
+        self._services = replacement
+
+
+services = _Runtime()

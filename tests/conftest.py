@@ -1,0 +1,109 @@
+"""Fixtures: a fresh environment per test, AWS on moto built from template.yaml, fakes and the API."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+from moto import mock_aws
+
+from business_accounts import idempotency
+from business_accounts.config import load_settings
+from business_accounts.services import Services, build_services, dynamodb_client, services, sesv2_client
+from tests.support.api import Api
+from tests.support.aws import REGION, SENDER, TABLE_NAMES, CallCounter, create_tables, verify_sender
+from tests.support.fakes import FakeClock, RecordingMailer, SequentialTokens
+
+ACCEPT_PAGE_URL = "https://account.example.com/invitations/accept"
+ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's fake credentials
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "ACCOUNTS_TABLE": TABLE_NAMES["AccountsTable"],
+    "INVITATIONS_TABLE": TABLE_NAMES["InvitationsTable"],
+    "IDEMPOTENCY_TABLE": TABLE_NAMES["IdempotencyTable"],
+    "SENDER_EMAIL": SENDER,
+    "SES_CONFIGURATION_SET": "",
+    "ACCEPT_PAGE_URL": ACCEPT_PAGE_URL,
+    "INVITATION_TTL_SECONDS": "604800",
+    "INVITE_COOLDOWN_SECONDS": "60",
+    "INVITE_DAILY_LIMIT": "10",
+    "POWERTOOLS_SERVICE_NAME": "business-accounts",
+    "POWERTOOLS_METRICS_NAMESPACE": "BusinessAccounts",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+
+
+def _forget_instances() -> None:
+    load_settings.cache_clear()
+    dynamodb_client.cache_clear()
+    sesv2_client.cache_clear()
+    idempotency._persistence.cache_clear()
+    services.use(None)
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    _forget_instances()
+    yield ENVIRONMENT
+    _forget_instances()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """DynamoDB and SES v2 on moto, in process, with the template's tables and the verified sender."""
+    with mock_aws():
+        create_tables()
+        verify_sender()
+        yield
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def tokens() -> SequentialTokens:
+    return SequentialTokens()
+
+
+@pytest.fixture
+def mailer() -> RecordingMailer:
+    return RecordingMailer()
+
+
+@pytest.fixture
+def logic(aws: None, clock: FakeClock, tokens: SequentialTokens, mailer: RecordingMailer) -> Services:
+    """Collaborators for calling the logic directly: the real store on moto, fake clock, tokens and mailer."""
+    built = build_services(load_settings())
+    return dataclasses.replace(built, mailer=mailer, clock=clock, new_token=tokens)
+
+
+@pytest.fixture
+def runtime(aws: None, clock: FakeClock) -> Services:
+    """What the handlers use: everything real on moto (SES v2 included) except the clock, which tests move."""
+    wired = dataclasses.replace(build_services(load_settings()), clock=clock)
+    services.use(wired)
+    return wired
+
+
+@pytest.fixture
+def api(runtime: Services) -> Api:
+    return Api()
+
+
+@pytest.fixture
+def calls(runtime: Services) -> CallCounter:
+    """Counts the DynamoDB and SES calls the service makes (the idempotency store has its own client)."""
+    counter = CallCounter()
+    counter.attach(dynamodb_client())
+    counter.attach(sesv2_client())
+    return counter

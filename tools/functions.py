@@ -1,0 +1,85 @@
+"""The functions that template.yaml declares, and their handler modules loaded by path as Lambda would."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation's short tags (!Ref, !Sub, !GetAtt...) as plain {'Fn::...': value} maps."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+@cache
+def template() -> dict[str, Any]:
+    with TEMPLATE.open(encoding="utf-8") as stream:
+        return yaml.load(stream, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+@dataclass(frozen=True)
+class Function:
+    logical_id: str
+    code_dir: Path
+    handler: str
+    properties: dict[str, Any]
+
+    def load(self) -> ModuleType:
+        """Import the handler's module from its own folder under a unique name, as each Lambda has its own."""
+        module_name, _, _ = self.handler.rpartition(".")
+        unique = f"function_{self.logical_id}_{module_name}"
+        if unique in sys.modules:
+            return sys.modules[unique]
+        spec = importlib.util.spec_from_file_location(unique, self.code_dir / f"{module_name.replace('.', '/')}.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[unique] = module
+        spec.loader.exec_module(module)
+        return module
+
+    def entry_point(self) -> Callable[[dict[str, Any], Any], Any]:
+        handler: Callable[[dict[str, Any], Any], Any] = getattr(self.load(), self.handler.rpartition(".")[2])
+        return handler
+
+
+def functions() -> dict[str, Function]:
+    resources = template()["Resources"]
+    globals_ = template().get("Globals", {}).get("Function", {})
+    found = {}
+    for logical_id, resource in resources.items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        properties = resource["Properties"]
+        found[logical_id] = Function(
+            logical_id=logical_id,
+            code_dir=ROOT / properties["CodeUri"],
+            handler=properties.get("Handler", globals_.get("Handler", "app.lambda_handler")),
+            properties=properties,
+        )
+    return found
