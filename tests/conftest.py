@@ -18,7 +18,7 @@ from tests.support.fakes import FakeClock, RecordingMailer, SequentialTokens
 ACCEPT_PAGE_URL = "https://account.example.com/invitations/accept"
 ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's fake credentials
+    "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,

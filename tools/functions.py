@@ -57,7 +57,8 @@ class Function:
         if unique in sys.modules:
             return sys.modules[unique]
         spec = importlib.util.spec_from_file_location(unique, self.code_dir / f"{module_name.replace('.', '/')}.py")
-        assert spec and spec.loader
+        assert spec is not None
+        assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[unique] = module
         spec.loader.exec_module(module)

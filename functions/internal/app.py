@@ -8,8 +8,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from business_accounts import accounts, invitations
-from business_accounts.api import AccountDetails, InvitationPage, InviteRequest, PendingInvitation, ProvisionedAccount
-from business_accounts.api import ProvisionRequest
+from business_accounts.api import (
+    AccountDetails,
+    InvitationPage,
+    InviteRequest,
+    PendingInvitation,
+    ProvisionedAccount,
+    ProvisionRequest,
+)
 from business_accounts.http import ERROR_RESPONSES, create_app
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services

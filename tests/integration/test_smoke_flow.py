@@ -18,9 +18,10 @@ def test_story_pending_join_accept_makes_an_administrator(api: Api, clock: FakeC
     assert registered.code == "PENDING_INVITATION"
 
     clock.advance(days=8)  # the first invitation has expired by now
-    assert api.post("/v1/accounts", {"email": "jane@example.com", "company_name": "ACME"}).body["invitation"][
-        "status"
-    ] == "expired"
+    assert (
+        api.post("/v1/accounts", {"email": "jane@example.com", "company_name": "ACME"}).body["invitation"]["status"]
+        == "expired"
+    )
     joined = api.post(f"/v1/accounts/{account_id}/join", {"email": "jane@example.com"})
     assert joined.status == 202, joined.body
     token = sent_emails()[-1].token

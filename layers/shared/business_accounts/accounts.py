@@ -50,9 +50,7 @@ def register(services: Services, request: api.RegisterRequest) -> api.Registered
 
 def provision(services: Services, request: api.ProvisionRequest) -> api.ProvisionedAccount:
     """An account created by sales, a reseller, an upgrade or another product, and its administrator invited."""
-    fingerprint = hashlib.sha256(
-        json.dumps(request.model_dump(mode="json"), sort_keys=True).encode()
-    ).hexdigest()
+    fingerprint = hashlib.sha256(json.dumps(request.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
 
     def attempt() -> api.ProvisionedAccount:
         if request.external_reference:

@@ -67,4 +67,3 @@ def create_app() -> APIGatewayRestResolver:
     app.exception_handler(Exception)(_unexpected)
     app.not_found(_route_not_found)
     return app
-

@@ -30,7 +30,7 @@ def _persistence(table_name: str) -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(table_name=table_name)
 
 
-def idempotently(
+def idempotently[Answer: BaseModel](
     operation: Callable[[], Answer],
     *,
     name: str,
@@ -52,7 +52,7 @@ def idempotently(
     if lambda_context is not None:  # lets a request that dies mid-way free its key when the function times out
         config.register_lambda_context(lambda_context)
 
-    @idempotent_function(
+    @idempotent_function(  # type: ignore[untyped-decorator]
         data_keyword_argument="call",
         persistence_store=_persistence(table_name),
         config=config,
@@ -63,10 +63,11 @@ def idempotently(
         return operation()
 
     try:
-        return run(call={"key": key, "request": request.model_dump(mode="json")})
+        answer: Answer = run(call={"key": key, "request": request.model_dump(mode="json")})
     except IdempotencyValidationError as error:
         raise IdempotencyKeyReused() from error
     except IdempotencyAlreadyInProgressError as error:
         raise RequestInProgress(retry_after=1) from error
     except IdempotencyPersistenceLayerError as error:
         raise ServiceUnavailable(retry_after=1) from error
+    return answer

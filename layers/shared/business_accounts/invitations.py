@@ -46,7 +46,7 @@ _RENEWABLE = frozenset({InvitationStatus.PENDING, InvitationStatus.EXPIRED, Invi
 # --- Shared machinery ---
 
 
-def once_more_on_conflict(operation: Callable[[], T]) -> T:
+def once_more_on_conflict[T](operation: Callable[[], T]) -> T:
     """Run `operation`; if a concurrent write got there first, decide again once on fresh reads."""
     try:
         return operation()
@@ -178,7 +178,7 @@ def _reissue(services: Services, email: str, owner: EmailOwnership, mail_log: Ma
 
 
 def join(services: Services, *, account_id: str, email: str) -> api.InvitationSent:
-    """"Join COMPANY": a fresh invitation to an account the email is invited to; earlier links stop working."""
+    """ "Join COMPANY": a fresh invitation to an account the email is invited to; earlier links stop working."""
 
     def attempt() -> api.InvitationSent:
         owner, mail_log = services.store.email_record(email)
@@ -193,7 +193,7 @@ def join(services: Services, *, account_id: str, email: str) -> api.InvitationSe
 
 
 def resend(services: Services, *, email: str) -> api.ResendReceived:
-    """"I did not get the email": the same answer whatever the email's standing, and the same limits."""
+    """ "I did not get the email": the same answer whatever the email's standing, and the same limits."""
 
     def attempt() -> api.ResendReceived:
         owner, mail_log = services.store.email_record(email)
@@ -282,7 +282,9 @@ def invite(services: Services, *, account_id: str, email: str, invited_by: str |
             raise AlreadyMember()
         invitation, token = new_invitation(services, account=account, email=email, now=now, invited_by=invited_by)
         deliver(services, invitation, token, mail_log=mail_log, now=now, ownership_before=owner)
-        return api.PendingInvitation(invitation_id=invitation.invitation_id, email=email, expires_at=invitation.expires_at)
+        return api.PendingInvitation(
+            invitation_id=invitation.invitation_id, email=email, expires_at=invitation.expires_at
+        )
 
     return once_more_on_conflict(attempt)
 
@@ -342,9 +344,6 @@ def revoke(services: Services, *, account_id: str, invitation_id: str) -> None:
         if invitation.status in (InvitationStatus.ACCEPTED, InvitationStatus.SUPERSEDED):
             raise _UNUSABLE[invitation.status]()
         services.store.revoke(invitation)
-        logger.info(
-            "invitation revoked", extra={"email": mask_email(invitation.email), "invitation_id": invitation_id}
-        )
+        logger.info("invitation revoked", extra={"email": mask_email(invitation.email), "invitation_id": invitation_id})
 
     once_more_on_conflict(attempt)
-

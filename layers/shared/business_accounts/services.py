@@ -36,12 +36,14 @@ class Services:
 @cache
 def dynamodb_client() -> DynamoDBClient:
     """A DynamoDB client that takes and gives plain Python values (the resource layer's client)."""
-    return boto3.resource("dynamodb").meta.client
+    client: DynamoDBClient = boto3.resource("dynamodb").meta.client
+    return client
 
 
 @cache
 def sesv2_client() -> SESV2Client:
-    return boto3.client("sesv2")
+    client: SESV2Client = boto3.client("sesv2")
+    return client
 
 
 def build_services(settings: Settings) -> Services:

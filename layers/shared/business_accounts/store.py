@@ -522,7 +522,7 @@ class Store:
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            reasons = error.response.get("CancellationReasons", [])
+            reasons: list[dict[str, Any]] = error.response.get("CancellationReasons", [])  # type: ignore[assignment]
             deserializer = TypeDeserializer()
             failed = {
                 tag: {name: deserializer.deserialize(value) for name, value in reason["Item"].items()}
