@@ -42,7 +42,7 @@ typecheck: $(VENV)/.installed ## mypy on the shared package
 	$(VENV)/bin/mypy
 
 cfn-lint: $(VENV)/.installed ## cfn-lint (with the serverless rules) on template.yaml
-	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/cfn-lint template.yaml -a cfn_lint_serverless.rules
 
 validate: $(TOOLS_VENV)/.installed ## sam validate --lint
 	$(SAM) validate --lint --template template.yaml --region eu-west-1

@@ -25,6 +25,7 @@ class Settings(BaseModel):
     sender_email: Annotated[str, Field(min_length=3)]
     ses_configuration_set: Annotated[str | None, BeforeValidator(_blank_to_none)] = None
     accept_page_url: Annotated[str, Field(pattern=r"^https?://")]
+    portal_origin: Annotated[str | None, BeforeValidator(_blank_to_none)] = None
     invitation_ttl_seconds: Annotated[int, Field(ge=60)] = 604_800
     invitation_retention_seconds: Annotated[int, Field(ge=0)] = 2_592_000
     invite_cooldown_seconds: Annotated[int, Field(ge=0)] = 60

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from business_accounts.api import ErrorBody
+from business_accounts.config import load_settings
 from business_accounts.errors import DomainError
 from business_accounts.observability import logger
 
@@ -59,9 +60,29 @@ def _unexpected(error: Exception) -> Response[dict[str, Any]]:
     return error_response(500, {"code": "INTERNAL_ERROR", "message": "Something went wrong on our side."})
 
 
+class PortalCors(CORSConfig):
+    """CORS headers for the web portal's origin (PORTAL_ORIGIN), read from the settings on first use, not at import."""
+
+    def __init__(self) -> None:
+        super().__init__(allow_origin="", allow_headers=["Idempotency-Key"], max_age=600)
+        self._portal: CORSConfig | None = None
+
+    def _config(self) -> CORSConfig:
+        if self._portal is None:
+            origin = load_settings().portal_origin
+            self._portal = CORSConfig(allow_origin=origin or "", allow_headers=["Idempotency-Key"], max_age=600)
+        return self._portal
+
+    def to_dict(self, origin: str | None) -> dict[str, str]:
+        return self._config().to_dict(origin)
+
+    def allowed_origin(self, extracted_origin: str) -> str | None:
+        return self._config().allowed_origin(extracted_origin)
+
+
 def create_app() -> APIGatewayRestResolver:
     """A resolver that validates with the pydantic models and answers every error as `{code, message, ...}`."""
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver(enable_validation=True, cors=PortalCors())
     app.exception_handler(RequestValidationError)(_validation_error)
     app.exception_handler(DomainError)(_domain_error)
     app.exception_handler(Exception)(_unexpected)
