@@ -1,0 +1,103 @@
+"""The invitation logic called directly, with a fake clock, predictable tokens and a recording mailer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import boto3
+import pytest
+
+from business_accounts import accounts, api, invitations
+from business_accounts.errors import (
+    EmailDeliveryFailed,
+    InvitationExpired,
+    InvitationNotFound,
+    InvitationSuperseded,
+    PendingInvitationExists,
+)
+from business_accounts.services import Services
+from business_accounts.tokens import token_hash
+from business_accounts.types import InvitationStatus
+from tests.support.aws import TABLE_NAMES
+from tests.support.fakes import FakeClock, RecordingMailer, SequentialTokens
+
+JANE = "jane@example.com"
+
+
+def provision(logic: Services) -> api.ProvisionedAccount:
+    request = api.ProvisionRequest(company_name="ACME Ltd", administrator_email=JANE, created_via="reseller")
+    return accounts.provision(logic, request)
+
+
+def test_invitation_expires_exactly_at_expires_at(logic: Services, clock: FakeClock, mailer: RecordingMailer) -> None:
+    provisioned = provision(logic)
+    token = mailer.last_token
+
+    clock.now = provisioned.invitation.expires_at - timedelta(seconds=1)
+    assert invitations.preview(logic, token=token).status is InvitationStatus.PENDING
+    clock.advance(seconds=1)
+    with pytest.raises(InvitationExpired):
+        invitations.preview(logic, token=token)
+
+
+def test_invitation_token_is_stored_only_as_its_hash(logic: Services, tokens: SequentialTokens) -> None:
+    provision(logic)
+    token = tokens.issued[-1]
+
+    stored = boto3.client("dynamodb").scan(TableName=TABLE_NAMES["InvitationsTable"])["Items"]
+
+    assert [item["token_hash"]["S"] for item in stored] == [token_hash(token)]
+    assert token not in repr(stored)
+
+
+def test_join_supersedes_the_previous_link(logic: Services, clock: FakeClock, mailer: RecordingMailer) -> None:
+    provisioned = provision(logic)
+    first = mailer.last_token
+    clock.advance(minutes=2)
+
+    invitations.join(logic, account_id=provisioned.account_id, email=JANE)
+
+    with pytest.raises(InvitationSuperseded):
+        invitations.accept(logic, token=first)
+    assert invitations.accept(logic, token=mailer.last_token).email == JANE
+
+
+def test_failed_email_undoes_the_invitation_and_frees_the_rate_limit(
+    logic: Services, clock: FakeClock, mailer: RecordingMailer
+) -> None:
+    provisioned = provision(logic)
+    first = mailer.last_token
+    clock.advance(minutes=2)
+    mailer.fail_next = 1
+
+    with pytest.raises(EmailDeliveryFailed):
+        invitations.join(logic, account_id=provisioned.account_id, email=JANE)
+
+    assert invitations.preview(logic, token=first).status is InvitationStatus.PENDING
+    sent = invitations.join(logic, account_id=provisioned.account_id, email=JANE)  # no wait: the slot was freed
+    assert sent.status == "invitation_sent"
+    assert len(mailer.sent) == 2
+
+
+def test_failed_provisioning_email_leaves_no_account_behind(logic: Services, mailer: RecordingMailer) -> None:
+    mailer.fail_next = 1
+
+    with pytest.raises(EmailDeliveryFailed):
+        provision(logic)
+
+    assert provision(logic).invitation.email == JANE
+
+
+def test_register_after_expiry_reports_the_invitation_as_expired(logic: Services, clock: FakeClock) -> None:
+    provision(logic)
+    clock.advance(days=7)
+
+    with pytest.raises(PendingInvitationExists) as pending:
+        accounts.register(logic, api.RegisterRequest(email=JANE, company_name="ACME"))
+
+    assert pending.value.body()["invitation"]["status"] == "expired"
+
+
+def test_unknown_token_is_not_found(logic: Services) -> None:
+    with pytest.raises(InvitationNotFound):
+        invitations.preview(logic, token="t" * 43)
