@@ -16,7 +16,7 @@ from business_accounts.api import (
     ProvisionedAccount,
     ProvisionRequest,
 )
-from business_accounts.http import ERROR_RESPONSES, create_app
+from business_accounts.http import answers, create_app
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services
 from business_accounts.types import AccountId, InvitationId, InvitationStatus
@@ -25,22 +25,29 @@ app = create_app()
 TAGS = ["Internal (IAM-signed)"]
 
 
-@app.post("/v1/internal/accounts", status_code=201, responses={**ERROR_RESPONSES}, tags=TAGS)
+@app.post(
+    "/v1/internal/accounts", status_code=201, responses=answers(201, ProvisionedAccount, 409, 429, 503), tags=TAGS
+)
 def provision(request: ProvisionRequest) -> ProvisionedAccount:
     return accounts.provision(services(), request)
 
 
-@app.get("/v1/internal/accounts/<account_id>", responses={**ERROR_RESPONSES}, tags=TAGS)
+@app.get("/v1/internal/accounts/<account_id>", responses=answers(200, AccountDetails, 404), tags=TAGS)
 def get_account(account_id: Annotated[AccountId, Path()]) -> AccountDetails:
     return accounts.get_account(services(), account_id=account_id)
 
 
-@app.post("/v1/internal/accounts/<account_id>/invitations", status_code=201, responses={**ERROR_RESPONSES}, tags=TAGS)
+@app.post(
+    "/v1/internal/accounts/<account_id>/invitations",
+    status_code=201,
+    responses=answers(201, PendingInvitation, 404, 409, 429, 503),
+    tags=TAGS,
+)
 def invite(account_id: Annotated[AccountId, Path()], request: InviteRequest) -> PendingInvitation:
     return invitations.invite(services(), account_id=account_id, email=request.email, invited_by=request.invited_by)
 
 
-@app.get("/v1/internal/accounts/<account_id>/invitations", responses={**ERROR_RESPONSES}, tags=TAGS)
+@app.get("/v1/internal/accounts/<account_id>/invitations", responses=answers(200, InvitationPage, 404), tags=TAGS)
 def list_invitations(
     account_id: Annotated[AccountId, Path()],
     status: Annotated[InvitationStatus | None, Query()] = None,
@@ -55,7 +62,7 @@ def list_invitations(
 @app.delete(
     "/v1/internal/accounts/<account_id>/invitations/<invitation_id>",
     status_code=204,
-    responses={**ERROR_RESPONSES},
+    responses=answers(204, None, 404, 409, 410),
     tags=TAGS,
 )
 def revoke(account_id: Annotated[AccountId, Path()], invitation_id: Annotated[InvitationId, Path()]) -> Response[None]:

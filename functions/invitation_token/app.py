@@ -7,24 +7,33 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from business_accounts import invitations
 from business_accounts.api import AcceptedInvitation, InvitationPreview, RenewedInvitation, TokenRequest
-from business_accounts.http import ERROR_RESPONSES, create_app
+from business_accounts.http import answers, create_app
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services
 
 app = create_app()
 
 
-@app.post("/v1/invitations/preview", responses={**ERROR_RESPONSES}, tags=["Invitation links"])
+@app.post(
+    "/v1/invitations/preview", responses=answers(200, InvitationPreview, 404, 409, 410), tags=["Invitation links"]
+)
 def preview(request: TokenRequest) -> InvitationPreview:
     return invitations.preview(services(), token=request.token)
 
 
-@app.post("/v1/invitations/accept", responses={**ERROR_RESPONSES}, tags=["Invitation links"])
+@app.post(
+    "/v1/invitations/accept", responses=answers(200, AcceptedInvitation, 404, 409, 410), tags=["Invitation links"]
+)
 def accept(request: TokenRequest) -> AcceptedInvitation:
     return invitations.accept(services(), token=request.token)
 
 
-@app.post("/v1/invitations/renew", status_code=202, responses={**ERROR_RESPONSES}, tags=["Invitation links"])
+@app.post(
+    "/v1/invitations/renew",
+    status_code=202,
+    responses=answers(202, RenewedInvitation, 404, 409, 410, 429, 503),
+    tags=["Invitation links"],
+)
 def renew(request: TokenRequest) -> RenewedInvitation:
     return invitations.renew(services(), token=request.token)
 

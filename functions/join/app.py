@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from business_accounts import invitations
 from business_accounts.api import EmailRequest, InvitationSent
-from business_accounts.http import ERROR_RESPONSES, create_app
+from business_accounts.http import answers, create_app
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services
 from business_accounts.types import AccountId
@@ -16,7 +16,12 @@ from business_accounts.types import AccountId
 app = create_app()
 
 
-@app.post("/v1/accounts/<account_id>/join", status_code=202, responses={**ERROR_RESPONSES}, tags=["Invitations"])
+@app.post(
+    "/v1/accounts/<account_id>/join",
+    status_code=202,
+    responses=answers(202, InvitationSent, 404, 409, 429, 503),
+    tags=["Invitations"],
+)
 def join(account_id: Annotated[AccountId, Path()], request: EmailRequest) -> InvitationSent:
     return invitations.join(services(), account_id=account_id, email=request.email)
 

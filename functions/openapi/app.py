@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from business_accounts.http import create_app
+from business_accounts.http import answers, create_app
 from business_accounts.observability import logger
 
 DOCUMENT = Path(__file__).with_name("openapi.json")
@@ -20,7 +20,7 @@ def document() -> str:
     return DOCUMENT.read_text(encoding="utf-8")
 
 
-@app.get("/v1/openapi.json", include_in_schema=False, cache_control="max-age=300")
+@app.get("/v1/openapi.json", cache_control="max-age=300", responses=answers(200, None), tags=["Documentation"])
 def openapi() -> Response[str]:
     return Response(status_code=200, content_type="application/json", body=document())
 

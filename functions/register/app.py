@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from business_accounts import accounts
 from business_accounts.api import RegisteredAccount, RegisterRequest
-from business_accounts.http import ERROR_RESPONSES, create_app
+from business_accounts.http import answers, create_app
 from business_accounts.idempotency import idempotently
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services
@@ -20,7 +20,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-@app.post("/v1/accounts", status_code=201, responses={**ERROR_RESPONSES}, tags=["Registration"])
+@app.post("/v1/accounts", status_code=201, responses=answers(201, RegisteredAccount, 409, 503), tags=["Registration"])
 def register(request: RegisterRequest, idempotency_key: IdempotencyKey = None) -> RegisteredAccount:
     settings = services().settings
     return idempotently(

@@ -7,14 +7,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from business_accounts import invitations
 from business_accounts.api import EmailRequest, ResendReceived
-from business_accounts.http import ERROR_RESPONSES, create_app
+from business_accounts.http import answers, create_app
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services
 
 app = create_app()
 
 
-@app.post("/v1/invitations/resend", status_code=202, responses={**ERROR_RESPONSES}, tags=["Invitations"])
+@app.post(
+    "/v1/invitations/resend", status_code=202, responses=answers(202, ResendReceived, 429, 503), tags=["Invitations"]
+)
 def resend(request: EmailRequest) -> ResendReceived:
     return invitations.resend(services(), email=request.email)
 

@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 
 from business_accounts.api import ErrorBody
 from business_accounts.config import load_settings
 from business_accounts.errors import DomainError
 from business_accounts.observability import logger
 
-ERROR_RESPONSES: dict[int, Any] = {
-    status: {"description": description, "content": {"application/json": {"model": ErrorBody}}}
-    for status, description in {
-        404: "NOT_FOUND or INVITATION_NOT_FOUND",
-        409: "PENDING_INVITATION, ALREADY_REGISTERED, ALREADY_MEMBER, INVITATION_ALREADY_ACCEPTED, CONCURRENT_UPDATE",
-        410: "INVITATION_EXPIRED, INVITATION_SUPERSEDED or INVITATION_REVOKED",
-        422: "VALIDATION_ERROR (with errors) or IDEMPOTENCY_KEY_REUSED",
-        429: "RATE_LIMITED, with a Retry-After header",
-        503: "EMAIL_DELIVERY_FAILED or SERVICE_UNAVAILABLE, with a Retry-After header",
-    }.items()
+_ERRORS = {
+    404: "NOT_FOUND, INVITATION_NOT_FOUND or ROUTE_NOT_FOUND",
+    409: "PENDING_INVITATION, ALREADY_REGISTERED, ALREADY_MEMBER, INVITATION_ALREADY_ACCEPTED or CONCURRENT_UPDATE",
+    410: "INVITATION_EXPIRED, INVITATION_SUPERSEDED or INVITATION_REVOKED",
+    422: "VALIDATION_ERROR (with `errors: [{field, message}]`) or IDEMPOTENCY_KEY_REUSED",
+    429: "RATE_LIMITED; the Retry-After header says after how many seconds to try again",
+    503: "EMAIL_DELIVERY_FAILED or SERVICE_UNAVAILABLE; nothing was changed; retry after Retry-After seconds",
 }
+
+
+def answers(status: int, model: type[BaseModel] | None, *errors: int) -> dict[int, Any]:
+    """The OpenAPI responses of a route: its success, 422 for bad input, and the error statuses it can give."""
+    success: dict[str, Any] = {"description": HTTPStatus(status).phrase}
+    if model is not None:
+        success["content"] = {"application/json": {"model": model}}
+    failures = {
+        code: {"description": _ERRORS[code], "content": {"application/json": {"model": ErrorBody}}}
+        for code in sorted({422, *errors})
+    }
+    return {status: success, **failures}
 
 
 def error_response(status: int, body: dict[str, Any], retry_after: int | None = None) -> Response[dict[str, Any]]:
