@@ -13,7 +13,7 @@ SAM := $(TOOLS_VENV)/bin/sam
 # sam build looks for python3.13 on PATH; the project venv provides it.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run test lint typecheck cfn-lint validate build openapi bench clean
+.PHONY: help setup test lint typecheck cfn-lint validate build openapi bench clean
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,7 +53,7 @@ build: $(VENV)/.installed $(TOOLS_VENV)/.installed ## sam build (no Docker) into
 openapi: $(VENV)/.installed ## Regenerate functions/openapi/openapi.json from the routes
 	PYTHONPATH=layers/shared $(PY) -m tools.openapi > functions/openapi/openapi.json
 
-test: lint typecheck cfn-lint validate ## Every check: ruff, mypy, cfn-lint, sam validate, the test suite
+test: lint typecheck cfn-lint validate build ## Every check: ruff, mypy, cfn-lint, sam validate, sam build, the test suite
 	$(VENV)/bin/pytest
 
 bench: $(VENV)/.installed ## Benchmarks (latency and call counts) on moto

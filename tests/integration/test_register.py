@@ -1,0 +1,296 @@
+"""POST /v1/accounts through its handler: a new account, or the 409 that says the email already has one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.api import Api
+from tests.support.aws import sent_emails
+from tests.support.fakes import FakeClock
+
+JANE = "jane@example.com"
+FIRST_EXPIRY = "2026-12-03T09:00:00Z"  # the FakeClock's start plus the seven-day TTL
+
+
+def provision(api: Api, email: str = JANE, company_name: str = "ACME Ltd", created_via: str = "sales") -> Any:
+    answer = api.post(
+        "/v1/internal/accounts",
+        {"company_name": company_name, "administrator_email": email, "created_via": created_via},
+    )
+    assert answer.status == 201, answer.body
+    return answer.body
+
+
+def register(api: Api, email: str = JANE, company_name: str = "ACME", **extra: str) -> Any:
+    return api.post("/v1/accounts", {"email": email, "company_name": company_name, **extra})
+
+
+def accept_last_invitation(api: Api) -> None:
+    accepted = api.post("/v1/invitations/accept", {"token": sent_emails()[-1].token})
+    assert accepted.status == 200, accepted.body
+
+
+# --- A new account ---
+
+
+def test_register_new_email_creates_a_self_service_account(api: Api) -> None:
+    answer = register(api, JANE, "ACME Ltd", first_name="Jane", last_name="Doe", country="DE")
+
+    assert answer.status == 201, answer.body
+    assert set(answer.body) == {"account_id", "company_name", "administrator_email", "created_via"}
+    assert answer.body["account_id"].startswith("acc_")
+    assert answer.body["company_name"] == "ACME Ltd"
+    assert answer.body["administrator_email"] == JANE
+    assert answer.body["created_via"] == "self_service"
+
+
+def test_register_new_email_makes_it_the_active_administrator(api: Api) -> None:
+    account_id = register(api).body["account_id"]
+
+    account = api.get(f"/v1/internal/accounts/{account_id}")
+
+    assert account.status == 200, account.body
+    assert account.body["created_via"] == "self_service"
+    assert account.body["administrators"] == [{"email": JANE, "state": "active"}]
+
+
+def test_register_new_email_sends_no_invitation_email(api: Api) -> None:
+    register(api)
+
+    assert sent_emails() == []
+
+
+def test_register_email_with_case_and_spaces_answers_it_normalised(api: Api) -> None:
+    answer = register(api, "  Jane.Doe@Example.COM \t")
+
+    assert answer.status == 201, answer.body
+    assert answer.body["administrator_email"] == "jane.doe@example.com"
+
+
+def test_register_decomposed_unicode_email_answers_it_in_nfc(api: Api) -> None:
+    answer = register(api, "Zoe\u0308@Example.com")
+
+    assert answer.status == 201, answer.body
+    assert answer.body["administrator_email"] == "zo\u00eb@example.com"
+
+
+def test_register_company_name_with_spaces_is_trimmed(api: Api) -> None:
+    answer = register(api, company_name="   ACME Ltd  ")
+
+    assert answer.status == 201, answer.body
+    assert answer.body["company_name"] == "ACME Ltd"
+
+
+def test_register_company_name_of_200_characters_after_trim_is_accepted(api: Api) -> None:
+    name = "A" * 200
+
+    answer = register(api, company_name=f"  {name}  ")
+
+    assert answer.status == 201, answer.body
+    assert answer.body["company_name"] == name
+
+
+def test_register_company_name_of_one_character_is_accepted(api: Api) -> None:
+    answer = register(api, company_name="X")
+
+    assert answer.status == 201, answer.body
+    assert answer.body["company_name"] == "X"
+
+
+@pytest.mark.parametrize("company_name", ["", "   ", "A" * 201, " " + "A" * 201 + " "])
+def test_register_company_name_empty_or_too_long_answers_validation_error(api: Api, company_name: str) -> None:
+    answer = register(api, company_name=company_name)
+
+    assert answer.status == 422, answer.body
+    assert answer.code == "VALIDATION_ERROR"
+    assert [error["field"] for error in answer.body["errors"]] == ["company_name"]
+
+
+@pytest.mark.parametrize("country", ["DE", "de", "Us", " gb "])
+def test_register_known_country_code_in_any_case_is_accepted(api: Api, country: str) -> None:
+    answer = register(api, country=country)
+
+    assert answer.status == 201, answer.body
+
+
+@pytest.mark.parametrize("country", ["XX", "ZZ", "DEU", "D", "12", ""])
+def test_register_unknown_country_code_answers_validation_error(api: Api, country: str) -> None:
+    answer = register(api, country=country)
+
+    assert answer.status == 422, answer.body
+    assert answer.code == "VALIDATION_ERROR"
+    assert [error["field"] for error in answer.body["errors"]] == ["country"]
+
+
+def test_register_unknown_country_creates_no_account(api: Api) -> None:
+    register(api, country="XX")
+
+    answer = register(api)
+
+    assert answer.status == 201, answer.body
+
+
+# --- An email with a pending invitation ---
+
+
+def test_register_invited_email_answers_pending_invitation_with_the_account(api: Api) -> None:
+    provisioned = provision(api, company_name="ACME Ltd", created_via="reseller")
+
+    answer = register(api)
+
+    assert answer.status == 409, answer.body
+    assert answer.code == "PENDING_INVITATION"
+    assert answer.body["account"] == {
+        "account_id": provisioned["account_id"],
+        "company_name": "ACME Ltd",
+        "created_via": "reseller",
+    }
+    assert answer.body["invitation"] == {"status": "pending", "expires_at": FIRST_EXPIRY}
+    assert isinstance(answer.body["message"], str)
+
+
+def test_register_invited_email_creates_no_account_and_sends_nothing(api: Api) -> None:
+    provisioned = provision(api)
+
+    register(api)
+
+    account = api.get(f"/v1/internal/accounts/{provisioned['account_id']}")
+    assert account.body["administrators"] == [{"email": JANE, "state": "invited"}]
+    assert len(sent_emails()) == 1  # the provisioning email only
+
+
+def test_register_invited_email_after_expiry_answers_pending_invitation_expired(api: Api, clock: FakeClock) -> None:
+    provisioned = provision(api)
+    clock.advance(days=8)
+
+    answer = register(api)
+
+    assert answer.status == 409, answer.body
+    assert answer.code == "PENDING_INVITATION"
+    assert answer.body["account"]["account_id"] == provisioned["account_id"]
+    assert answer.body["invitation"] == {"status": "expired", "expires_at": FIRST_EXPIRY}
+
+
+def test_register_invited_email_exactly_at_expiry_answers_expired(api: Api, clock: FakeClock) -> None:
+    provision(api)
+    clock.advance(days=7)
+
+    answer = register(api)
+
+    assert answer.code == "PENDING_INVITATION"
+    assert answer.body["invitation"]["status"] == "expired"
+
+
+@pytest.mark.parametrize("variant", ["JANE@EXAMPLE.COM", "  jane@example.com  ", "Jane@Example.Com\n"])
+def test_register_invited_email_in_another_case_or_spacing_answers_pending_invitation(
+    api: Api, variant: str
+) -> None:
+    provisioned = provision(api)
+
+    answer = register(api, variant)
+
+    assert answer.code == "PENDING_INVITATION", answer.body
+    assert answer.body["account"]["account_id"] == provisioned["account_id"]
+
+
+def test_register_invited_email_in_another_unicode_form_answers_pending_invitation(api: Api) -> None:
+    provisioned = provision(api, email="zo\u00eb@example.com")
+
+    answer = register(api, "ZOE\u0308@example.com")
+
+    assert answer.code == "PENDING_INVITATION", answer.body
+    assert answer.body["account"]["account_id"] == provisioned["account_id"]
+
+
+def test_register_email_invited_by_an_administrator_answers_pending_invitation(api: Api) -> None:
+    account_id = register(api, JANE, "ACME Ltd").body["account_id"]
+    invited = api.post(f"/v1/internal/accounts/{account_id}/invitations", {"email": "bob@example.com"})
+    assert invited.status == 201, invited.body
+
+    answer = register(api, "bob@example.com", "Bob's Own Company")
+
+    assert answer.code == "PENDING_INVITATION", answer.body
+    assert answer.body["account"] == {"account_id": account_id, "company_name": "ACME Ltd", "created_via": "self_service"}
+
+
+# --- An email that is already an active administrator ---
+
+
+def test_register_registered_email_answers_already_registered_with_the_account(api: Api) -> None:
+    first = register(api, JANE, "ACME Ltd").body
+
+    answer = register(api, JANE, "Another Company")
+
+    assert answer.status == 409, answer.body
+    assert answer.code == "ALREADY_REGISTERED"
+    assert answer.body["account"] == {"account_id": first["account_id"], "company_name": "ACME Ltd"}
+    assert "invitation" not in answer.body
+
+
+def test_register_accepted_invitee_answers_already_registered(api: Api) -> None:
+    provisioned = provision(api, company_name="ACME Ltd")
+    accept_last_invitation(api)
+
+    answer = register(api)
+
+    assert answer.status == 409, answer.body
+    assert answer.code == "ALREADY_REGISTERED"
+    assert answer.body["account"] == {"account_id": provisioned["account_id"], "company_name": "ACME Ltd"}
+
+
+@pytest.mark.parametrize("variant", ["JANE@example.com", " jane@EXAMPLE.com "])
+def test_register_registered_email_in_another_case_answers_already_registered(api: Api, variant: str) -> None:
+    first = register(api).body
+
+    answer = register(api, variant)
+
+    assert answer.code == "ALREADY_REGISTERED", answer.body
+    assert answer.body["account"]["account_id"] == first["account_id"]
+
+
+def test_register_registered_email_in_another_unicode_form_answers_already_registered(api: Api) -> None:
+    first = register(api, "zo\u00eb@example.com").body
+
+    answer = register(api, "zoe\u0308@example.com")
+
+    assert answer.code == "ALREADY_REGISTERED", answer.body
+    assert answer.body["account"]["account_id"] == first["account_id"]
+
+
+def test_register_registered_email_creates_no_second_administrator(api: Api) -> None:
+    first = register(api).body
+
+    register(api, "JANE@example.com", "Another Company")
+
+    account = api.get(f"/v1/internal/accounts/{first['account_id']}")
+    assert account.body["administrators"] == [{"email": JANE, "state": "active"}]
+
+
+# --- A revoked invitation frees the email ---
+
+
+def test_register_after_invitation_revoked_creates_an_account(api: Api) -> None:
+    provisioned = provision(api)
+    revoked = api.delete(
+        f"/v1/internal/accounts/{provisioned['account_id']}/invitations/{provisioned['invitation']['invitation_id']}"
+    )
+    assert revoked.status == 204, revoked.body
+
+    answer = register(api, JANE, "Jane's Company")
+
+    assert answer.status == 201, answer.body
+    assert answer.body["account_id"] != provisioned["account_id"]
+    assert answer.body["administrator_email"] == JANE
+    old_account = api.get(f"/v1/internal/accounts/{provisioned['account_id']}")
+    assert old_account.body["administrators"] == []
+
+
+def test_register_after_expired_invitation_still_answers_pending_invitation(api: Api, clock: FakeClock) -> None:
+    provision(api)
+    clock.advance(days=30)
+
+    answer = register(api)
+
+    assert answer.code == "PENDING_INVITATION", answer.body
