@@ -65,7 +65,7 @@ def sent_emails() -> list[SentEmail]:
         found.append(
             SentEmail(
                 sender=str(parsed["From"]),
-                to=list(message.destinations),
+                to=list(dict.fromkeys(message.destinations)),
                 subject=str(parsed["Subject"]),
                 text=text_part.get_content() if text_part else "",
                 html=html_part.get_content() if html_part else "",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from enum import StrEnum
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
+
+# A request that counts nothing (a preview, a 4xx) is normal here, not worth a warning in every log.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 logger = Logger()
 tracer = Tracer()

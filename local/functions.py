@@ -1,0 +1,171 @@
+"""The template's functions, each a pool of instances in separate processes with exactly its own environment."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import queue
+import threading
+import uuid
+from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from local.cloudformation import Stack
+from local.worker import InstanceSpec, serve
+
+_SPAWN = multiprocessing.get_context("spawn")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an invocation gave: a result, or a handler error in Lambda's shape."""
+
+    result: Any = None
+    error: dict[str, Any] | None = None
+
+
+class FunctionTimeoutError(Exception):
+    pass
+
+
+class Instance:
+    def __init__(self, spec: InstanceSpec) -> None:
+        self.spec = spec
+        self._connection, child = _SPAWN.Pipe()
+        self._process: BaseProcess = _SPAWN.Process(
+            target=serve, args=(spec, child), name=f"{spec.logical_id}#{spec.number}", daemon=True
+        )
+        self._process.start()
+        child.close()
+
+    def warm(self) -> None:
+        self._connection.send("warm")
+        self._connection.recv()
+
+    def invoke(self, event: Any, request_id: str) -> Outcome:
+        self._connection.send((event, request_id))
+        if not self._connection.poll(self.spec.timeout_seconds + 5):  # + the cold start's imports
+            raise FunctionTimeoutError(f"Task timed out after {self.spec.timeout_seconds} seconds")
+        kind, payload = self._connection.recv()
+        return Outcome(result=payload) if kind == "ok" else Outcome(error=payload)
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):  # already gone
+            self._connection.send(None)
+        self._process.join(timeout=2)
+        if self._process.is_alive():
+            self._process.kill()
+
+    def kill(self) -> None:
+        self._process.kill()
+
+
+class FunctionPool:
+    """Up to `instances` warm instances of one function; concurrent invocations run in parallel instances."""
+
+    def __init__(self, logical_id: str, spec: InstanceSpec, instances: int) -> None:
+        self.logical_id = logical_id
+        self._spec = spec
+        self._idle: queue.LifoQueue[Instance] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(instances)
+        self._started = 0
+        self._lock = threading.Lock()
+        self._all: list[Instance] = []
+
+    def _start_instance(self) -> Instance:
+        with self._lock:
+            self._started += 1
+            spec = InstanceSpec(**{**self._spec.__dict__, "number": self._started})
+            instance = Instance(spec)
+            self._all.append(instance)
+            return instance
+
+    def warm(self) -> None:
+        """Start one instance ahead of the first request and import its handler, so the first answer is quick."""
+        with self._slots:
+            instance = self._start_instance()
+            instance.warm()
+            self._idle.put(instance)
+
+    def invoke(self, event: Any) -> Outcome:
+        with self._slots:
+            try:
+                instance = self._idle.get_nowait()
+            except queue.Empty:
+                instance = self._start_instance()
+            try:
+                outcome = instance.invoke(event, str(uuid.uuid4()))
+            except (FunctionTimeoutError, EOFError, OSError) as error:
+                instance.kill()
+                return Outcome(error={"errorMessage": str(error), "errorType": type(error).__name__})
+            self._idle.put(instance)
+            return outcome
+
+    def stop(self) -> None:
+        for instance in self._all:
+            instance.stop()
+
+
+def environment(stack: Stack, function: dict[str, Any], logical_id: str, overrides: dict[str, Any]) -> dict[str, str]:
+    """Globals + the function's own variables, resolved, then `sam local --env-vars` overrides, then the runtime's."""
+    globals_ = stack.template.get("Globals", {}).get("Function", {})
+    declared = {
+        **globals_.get("Environment", {}).get("Variables", {}),
+        **function.get("Environment", {}).get("Variables", {}),
+    }
+    variables = {name: str(stack.resolve(value)) for name, value in declared.items()}
+    for scope in ("Parameters", logical_id):  # as sam local: only variables the template declares
+        variables |= {name: str(value) for name, value in overrides.get(scope, {}).items() if name in variables}
+    return variables
+
+
+def runtime_environment(stack: Stack, logical_id: str, aws_endpoint: str, memory_mb: int) -> dict[str, str]:
+    """What Lambda itself sets, plus where AWS is: the local emulator."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+        "AWS_REGION": stack.region,
+        "AWS_DEFAULT_REGION": stack.region,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_ENDPOINT_URL": aws_endpoint,
+        "AWS_LAMBDA_FUNCTION_NAME": logical_id,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on a laptop
+    }
+
+
+def build_pools(
+    stack: Stack, root: Path, aws_endpoint: str, overrides: dict[str, Any], instances: int
+) -> dict[str, FunctionPool]:
+    globals_ = stack.template.get("Globals", {}).get("Function", {})
+    layers = {
+        name: root / resource["Properties"]["ContentUri"]
+        for name, resource in stack.template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::LayerVersion"
+    }
+    pools = {}
+    for logical_id, resource in stack.template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        function = resource["Properties"]
+        layer_refs = function.get("Layers", globals_.get("Layers", []))
+        memory = int(function.get("MemorySize", globals_.get("MemorySize", 128)))
+        spec = InstanceSpec(
+            logical_id=logical_id,
+            handler=function.get("Handler", globals_.get("Handler", "app.lambda_handler")),
+            code_dir=str(root / function["CodeUri"]),
+            layer_dirs=tuple(str(layers[ref["Ref"]]) for ref in layer_refs if ref.get("Ref") in layers),
+            environment=runtime_environment(stack, logical_id, aws_endpoint, memory)
+            | environment(stack, function, logical_id, overrides),
+            memory_mb=memory,
+            timeout_seconds=int(function.get("Timeout", globals_.get("Timeout", 3))),
+            number=0,
+        )
+        pools[logical_id] = FunctionPool(logical_id, spec, instances)
+    return pools

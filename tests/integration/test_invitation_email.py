@@ -1,0 +1,183 @@
+"""The invitation email as SES (on moto) received it: sender, parts, company, link, expiry and why it was sent."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.conftest import ACCEPT_PAGE_URL
+from tests.support.api import Api
+from tests.support.aws import SENDER, SentEmail, sent_emails
+from tests.support.fakes import FakeClock
+
+JANE = "jane@example.com"
+FIRST_EXPIRY_IN_WORDS = "03 December 2026 at 09:00 UTC"  # the FakeClock's start plus the seven-day TTL
+
+
+def provision(api: Api, email: str = JANE, company_name: str = "ACME Ltd", created_via: str = "sales") -> Any:
+    answer = api.post(
+        "/v1/internal/accounts",
+        {"company_name": company_name, "administrator_email": email, "created_via": created_via},
+    )
+    assert answer.status == 201, answer.body
+    return answer.body
+
+
+def only_email() -> SentEmail:
+    emails = sent_emails()
+    assert len(emails) == 1
+    return emails[0]
+
+
+def test_invitation_email_comes_from_the_sender_to_the_invitee(api: Api) -> None:
+    provision(api, "  Jane@Example.com ")
+
+    email = only_email()
+
+    assert email.sender == SENDER
+    assert set(email.to) == {JANE}  # moto lists the address from Destination and from the To header
+
+
+def test_invitation_email_has_a_text_and_an_html_part(api: Api) -> None:
+    provision(api)
+
+    email = only_email()
+
+    assert email.text.strip()
+    assert email.html.strip()
+    assert "<html" in email.html.lower()
+    assert "<html" not in email.text.lower()
+
+
+def test_invitation_email_names_the_company_in_subject_text_and_html(api: Api) -> None:
+    provision(api, company_name="ACME Ltd")
+
+    email = only_email()
+
+    assert "ACME Ltd" in email.subject
+    assert "ACME Ltd" in email.text
+    assert "ACME Ltd" in email.html
+
+
+def test_invitation_email_escapes_the_company_name_in_html(api: Api) -> None:
+    provision(api, company_name="<b>Smith & Sons</b>")
+
+    email = only_email()
+
+    assert "&lt;b&gt;Smith &amp; Sons&lt;/b&gt;" in email.html
+    assert "<b>Smith & Sons</b>" not in email.html
+    assert "<b>" not in email.html
+    assert "Smith & Sons" in email.text  # plain text needs no escaping
+
+
+def test_invitation_email_escapes_a_script_in_the_company_name(api: Api) -> None:
+    provision(api, company_name='ACME"><script>alert(1)</script>')
+
+    email = only_email()
+
+    assert "<script>" not in email.html
+    assert "&lt;script&gt;" in email.html
+
+
+def test_invitation_email_carries_non_ascii_company_names_intact(api: Api) -> None:
+    provision(api, company_name="Müller & Söhne Ægir GmbH")
+
+    email = only_email()
+
+    assert "Müller & Söhne Ægir GmbH" in email.subject
+    assert "Müller & Söhne Ægir GmbH" in email.text
+    assert "Müller &amp; Söhne Ægir GmbH" in email.html
+
+
+def test_invitation_email_link_is_the_accept_page_with_the_token_in_the_fragment(api: Api) -> None:
+    provision(api)
+
+    email = only_email()
+
+    link = f"{ACCEPT_PAGE_URL}#token={email.token}"
+    assert link in email.text
+    assert f'href="{link}"' in email.html
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43,}", email.token)
+    assert "?token=" not in email.text
+    assert "?token=" not in email.html
+
+
+def test_invitation_email_token_works_on_the_preview_route(api: Api) -> None:
+    provisioned = provision(api)
+
+    answer = api.post("/v1/invitations/preview", {"token": only_email().token})
+
+    assert answer.status == 200, answer.body
+    assert answer.body["account_id"] == provisioned["account_id"]
+
+
+def test_invitation_email_token_appears_in_no_api_answer(api: Api) -> None:
+    provisioned = provision(api)
+    token = only_email().token
+
+    preview = api.post("/v1/invitations/preview", {"token": token})
+    listed = api.get(f"/v1/internal/accounts/{provisioned['account_id']}/invitations")
+
+    for body in (provisioned, preview.body, listed.body):
+        assert token not in repr(body)
+
+
+def test_invitation_email_states_the_expiry_as_absolute_utc_time(api: Api) -> None:
+    provision(api)
+
+    email = only_email()
+
+    assert FIRST_EXPIRY_IN_WORDS in email.text
+    assert FIRST_EXPIRY_IN_WORDS in email.html
+
+
+def test_invitation_email_after_join_states_the_new_expiry(api: Api, clock: FakeClock) -> None:
+    account_id = provision(api)["account_id"]
+    clock.advance(days=2, hours=5, minutes=30)
+
+    api.post(f"/v1/accounts/{account_id}/join", {"email": JANE})
+
+    assert "05 December 2026 at 14:30 UTC" in sent_emails()[-1].text
+
+
+@pytest.mark.parametrize(
+    ("created_via", "words"),
+    [
+        ("sales", "sales team"),
+        ("reseller", "reseller"),
+        ("upgrade_insurance", "Upgrade Insurance"),
+        ("other_product", "another of our business products"),
+    ],
+)
+def test_invitation_email_explains_why_the_account_exists(api: Api, created_via: str, words: str) -> None:
+    provision(api, created_via=created_via)
+
+    email = only_email()
+
+    assert words in email.text
+    assert words in email.html
+    for code in ("created_via", "self_service", "upgrade_insurance", "other_product"):
+        assert code not in email.text  # in words, never the code
+
+
+def test_invitation_email_from_a_self_service_account_explains_it_was_registered(api: Api) -> None:
+    account_id = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME Ltd"}).body["account_id"]
+
+    api.post(f"/v1/internal/accounts/{account_id}/invitations", {"email": "bob@example.com"})
+
+    email = only_email()
+    assert set(email.to) == {"bob@example.com"}
+    assert "registered by someone at your company" in email.text
+    assert "ACME Ltd" in email.text
+
+
+def test_invitation_email_says_what_to_do_if_unexpected(api: Api) -> None:
+    provision(api)
+
+    email = only_email()
+
+    for part in (email.text, email.html):
+        assert "expect" in part.lower()
+        assert "ignore this email" in part.lower()

@@ -1,0 +1,272 @@
+"""Invitation email limits through the handlers: 60 s cooldown and 10 a day per address, across every route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.support.api import Answer, Api
+from tests.support.aws import sent_emails
+from tests.support.fakes import FakeClock
+
+JANE = "jane@example.com"
+DAY = 86_400
+
+
+def provision(api: Api, email: str = JANE, company_name: str = "ACME Ltd") -> Any:
+    answer = api.post(
+        "/v1/internal/accounts",
+        {"company_name": company_name, "administrator_email": email, "created_via": "sales"},
+    )
+    assert answer.status == 201, answer.body
+    return answer.body
+
+
+def latest_token() -> str:
+    return sent_emails()[-1].token
+
+
+def join(api: Api, account_id: str) -> Answer:
+    return api.post(f"/v1/accounts/{account_id}/join", {"email": JANE})
+
+
+def resend(api: Api, email: str = JANE) -> Answer:
+    return api.post("/v1/invitations/resend", {"email": email})
+
+
+def renew(api: Api) -> Answer:
+    return api.post("/v1/invitations/renew", {"token": latest_token()})
+
+
+def invite(api: Api, account_id: str) -> Answer:
+    return api.post(f"/v1/internal/accounts/{account_id}/invitations", {"email": JANE})
+
+
+SENDING_ROUTES: dict[str, Callable[[Api, str], Answer]] = {
+    "join": join,
+    "resend": lambda api, _: resend(api),
+    "renew": lambda api, _: renew(api),
+    "invite": invite,
+}
+
+
+def assert_rate_limited(answer: Answer, retry_after: int) -> None:
+    assert answer.status == 429, answer.body
+    assert answer.code == "RATE_LIMITED"
+    assert answer.headers["Retry-After"] == str(retry_after)
+
+
+# --- Cooldown ---
+
+
+@pytest.mark.parametrize("route", SENDING_ROUTES)
+def test_limits_second_email_within_cooldown_answers_rate_limited_with_seconds_left(
+    api: Api, clock: FakeClock, route: str
+) -> None:
+    account_id = provision(api)["account_id"]
+    clock.advance(seconds=20)
+
+    answer = SENDING_ROUTES[route](api, account_id)
+
+    assert_rate_limited(answer, 40)
+
+
+@pytest.mark.parametrize("route", SENDING_ROUTES)
+def test_limits_email_after_the_cooldown_is_sent(api: Api, clock: FakeClock, route: str) -> None:
+    account_id = provision(api)["account_id"]
+    clock.advance(seconds=60)
+
+    answer = SENDING_ROUTES[route](api, account_id)
+
+    assert answer.status in (201, 202), answer.body
+    assert len(sent_emails()) == 2
+
+
+def test_limits_one_second_before_the_cooldown_ends_answers_retry_after_one(api: Api, clock: FakeClock) -> None:
+    account_id = provision(api)["account_id"]
+    clock.advance(seconds=59)
+
+    assert_rate_limited(join(api, account_id), 1)
+
+
+def test_limits_rate_limited_sends_no_email_and_keeps_the_previous_link(api: Api, clock: FakeClock) -> None:
+    account_id = provision(api)["account_id"]
+    token = latest_token()
+    clock.advance(seconds=10)
+
+    join(api, account_id)
+    resend(api)
+    renew(api)
+    invite(api, account_id)
+
+    assert len(sent_emails()) == 1
+    still_working = api.post("/v1/invitations/preview", {"token": token})
+    assert still_working.status == 200, still_working.body
+    listed = api.get(f"/v1/internal/accounts/{account_id}/invitations")
+    assert [item["status"] for item in listed.body["items"]] == ["pending"]
+
+
+def test_limits_rate_limited_answer_is_a_plain_error_body(api: Api, clock: FakeClock) -> None:
+    account_id = provision(api)["account_id"]
+
+    answer = join(api, account_id)
+
+    assert answer.status == 429, answer.body
+    assert set(answer.body) == {"code", "message"}
+
+
+@pytest.mark.parametrize(("first", "second"), [("join", "resend"), ("resend", "renew"), ("renew", "invite")])
+def test_limits_cooldown_is_shared_between_routes(api: Api, clock: FakeClock, first: str, second: str) -> None:
+    account_id = provision(api)["account_id"]
+    clock.advance(seconds=61)
+    sent = SENDING_ROUTES[first](api, account_id)
+    assert sent.status in (201, 202), sent.body
+    clock.advance(seconds=15)
+
+    answer = SENDING_ROUTES[second](api, account_id)
+
+    assert_rate_limited(answer, 45)
+    assert len(sent_emails()) == 2
+
+
+def test_limits_cooldown_is_per_address(api: Api) -> None:
+    account_id = provision(api)["account_id"]
+
+    colleague = api.post(f"/v1/internal/accounts/{account_id}/invitations", {"email": "bob@example.com"})
+
+    assert colleague.status == 201, colleague.body
+    assert len(sent_emails()) == 2
+
+
+def test_limits_address_in_another_case_shares_the_cooldown(api: Api, clock: FakeClock) -> None:
+    provision(api)
+    clock.advance(seconds=30)
+
+    answer = resend(api, " JANE@Example.COM ")
+
+    assert_rate_limited(answer, 30)
+
+
+def test_limits_provisioning_again_after_revoke_within_cooldown_answers_rate_limited(
+    api: Api, clock: FakeClock
+) -> None:
+    provisioned = provision(api)
+    api.delete(
+        f"/v1/internal/accounts/{provisioned['account_id']}/invitations/{provisioned['invitation']['invitation_id']}"
+    )
+    clock.advance(seconds=5)
+
+    answer = api.post(
+        "/v1/internal/accounts",
+        {"company_name": "ACME Ltd", "administrator_email": JANE, "created_via": "reseller"},
+    )
+
+    assert_rate_limited(answer, 55)
+    assert len(sent_emails()) == 1
+    assert api.post("/v1/accounts", {"email": JANE, "company_name": "Jane's"}).status == 201  # nothing claimed it
+
+
+# --- Resend counts addresses without an invitation too ---
+
+
+@pytest.mark.parametrize("email", ["nobody@example.com", "admin@example.com"])
+def test_limits_second_resend_within_cooldown_answers_rate_limited_for_an_address_without_invitation(
+    api: Api, clock: FakeClock, email: str
+) -> None:
+    api.post("/v1/accounts", {"email": "admin@example.com", "company_name": "Admin Ltd"})
+    first = resend(api, email)
+    clock.advance(seconds=10)
+
+    second = resend(api, email)
+
+    assert first.status == 202, first.body
+    assert_rate_limited(second, 50)
+    assert sent_emails() == []
+
+
+def test_limits_resend_after_cooldown_answers_accepted_for_an_unknown_address(api: Api, clock: FakeClock) -> None:
+    resend(api, "nobody@example.com")
+    clock.advance(seconds=60)
+
+    answer = resend(api, "nobody@example.com")
+
+    assert answer.status == 202, answer.body
+
+
+def test_limits_rate_limited_resend_looks_the_same_for_unknown_and_invited_addresses(
+    api: Api, clock: FakeClock
+) -> None:
+    provision(api)
+    resend(api, "nobody@example.com")
+    clock.advance(seconds=10)
+
+    invited = resend(api, JANE)
+    unknown = resend(api, "nobody@example.com")
+
+    assert invited.status == unknown.status == 429
+    assert invited.body == unknown.body
+    assert invited.headers["Retry-After"] == unknown.headers["Retry-After"] == "50"
+
+
+def test_limits_resend_to_an_unknown_address_counts_towards_its_daily_limit(api: Api, clock: FakeClock) -> None:
+    for _ in range(10):
+        assert resend(api, "nobody@example.com").status == 202
+        clock.advance(seconds=61)
+
+    answer = resend(api, "nobody@example.com")
+
+    assert_rate_limited(answer, DAY - 10 * 61)
+
+
+# --- Daily limit over a rolling 24 hours ---
+
+
+def send_ten_emails_across_routes(api: Api, clock: FakeClock) -> str:
+    """Provisioning and then nine more, cycling join, resend, renew and internal invite, 61 s apart."""
+    account_id: str = provision(api)["account_id"]
+    cycle = ["join", "resend", "renew", "invite"]
+    for number in range(9):
+        clock.advance(seconds=61)
+        answer = SENDING_ROUTES[cycle[number % 4]](api, account_id)
+        assert answer.status in (201, 202), answer.body
+    assert len(sent_emails()) == 10
+    return account_id
+
+
+@pytest.mark.parametrize("route", SENDING_ROUTES)
+def test_limits_eleventh_email_in_a_day_answers_rate_limited_until_the_oldest_leaves_the_window(
+    api: Api, clock: FakeClock, route: str
+) -> None:
+    account_id = send_ten_emails_across_routes(api, clock)
+    clock.advance(seconds=61)
+
+    answer = SENDING_ROUTES[route](api, account_id)
+
+    assert_rate_limited(answer, DAY - 10 * 61)  # the first email, sent 610 s ago, leaves the window then
+    assert len(sent_emails()) == 10
+
+
+def test_limits_daily_limit_lifts_when_the_oldest_email_leaves_the_window(api: Api, clock: FakeClock) -> None:
+    account_id = send_ten_emails_across_routes(api, clock)
+    clock.advance(seconds=61)
+    retry_after = int(join(api, account_id).headers["Retry-After"])
+
+    clock.advance(seconds=retry_after - 1)
+    assert_rate_limited(join(api, account_id), 1)
+    clock.advance(seconds=1)
+    answer = join(api, account_id)
+
+    assert answer.status == 202, answer.body
+    assert len(sent_emails()) == 11
+
+
+def test_limits_daily_limit_keeps_the_latest_link_working(api: Api, clock: FakeClock) -> None:
+    account_id = send_ten_emails_across_routes(api, clock)
+    token = latest_token()
+    clock.advance(seconds=61)
+
+    join(api, account_id)
+
+    assert api.post("/v1/invitations/preview", {"token": token}).status == 200
