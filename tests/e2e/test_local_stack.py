@@ -1,0 +1,145 @@
+"""The SPEC flows over HTTP against `python -m local`: API Gateway, Lambda invoke, schedules and overrides."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.e2e.conftest import LocalStack, start_stack, stop_stack
+
+
+def new_email() -> str:
+    return f"person-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def provision(stack: LocalStack, email: str, company: str = "ACME Ltd") -> str:
+    answer = stack.post(
+        "/v1/internal/accounts", {"company_name": company, "administrator_email": email, "created_via": "sales"}
+    )
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["account_id"])
+
+
+def test_local_stack_story_register_pending_join_inbox_accept(stack: LocalStack) -> None:
+    email = new_email()
+    account_id = provision(stack, email)
+
+    pending = stack.post("/v1/accounts", {"email": email.upper(), "company_name": "ACME"})
+    assert pending.status_code == 409
+    assert pending.json()["code"] == "PENDING_INVITATION"
+    assert pending.json()["account"]["account_id"] == account_id
+
+    token = stack.last_token(email)
+    mail = stack.inbox()[0]
+    assert mail["to"] == [email]
+    assert f"{stack.api}/invitations/accept#token={token}" in mail["text"]  # links work locally
+
+    preview = stack.post("/v1/invitations/preview", {"token": token})
+    assert preview.status_code == 200
+    assert preview.json()["company_name"] == "ACME Ltd"
+    accepted = stack.post("/v1/invitations/accept", {"token": token})
+    assert accepted.status_code == 200
+    assert accepted.json()["role"] == "administrator"
+    assert stack.post("/v1/accounts", {"email": email, "company_name": "ACME"}).json()["code"] == "ALREADY_REGISTERED"
+    account = stack.get(f"/v1/internal/accounts/{account_id}").json()
+    assert account["administrators"] == [{"email": email, "state": "active"}]
+
+
+def test_local_stack_join_within_cooldown_answers_429_with_retry_after(stack: LocalStack) -> None:
+    email = new_email()
+    account_id = provision(stack, email)
+
+    answer = stack.post(f"/v1/accounts/{account_id}/join", {"email": email})
+
+    assert answer.status_code == 429
+    assert 0 < int(answer.headers["Retry-After"]) <= 60
+
+
+def test_local_stack_query_strings_and_path_parameters_reach_the_handler(stack: LocalStack) -> None:
+    account_id = provision(stack, new_email())
+
+    listed = stack.get(f"/v1/internal/accounts/{account_id}/invitations?status=pending&limit=1")
+    bad = stack.get(f"/v1/internal/accounts/{account_id}/invitations?limit=0")
+
+    assert listed.status_code == 200
+    assert len(listed.json()["items"]) == 1
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "limit"
+
+
+def test_local_stack_unknown_route_answers_like_api_gateway(stack: LocalStack) -> None:
+    for answer in (stack.get("/v1/nowhere"), requests.delete(stack.api + "/v1/accounts", timeout=10)):
+        assert answer.status_code == 403
+        assert answer.json() == {"message": "Missing Authentication Token"}
+
+
+def test_local_stack_concurrent_registrations_of_one_email_make_one_account(stack: LocalStack) -> None:
+    email = new_email()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(
+            pool.map(lambda _: stack.post("/v1/accounts", {"email": email, "company_name": "Race Ltd"}), range(8))
+        )
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [201] + [409] * 7
+    instances = {line.split()[0] for line in stack.output if line.startswith("RegisterFunction#")}
+    assert len(instances) > 1, "concurrent requests should run in parallel instances"
+
+
+def test_local_stack_lambda_invoke_runs_cleanup_by_logical_id(stack: LocalStack) -> None:
+    answer = stack.lambda_client().invoke(FunctionName="CleanupFunction", Payload=b"{}")
+
+    assert answer["StatusCode"] == 200
+    assert "FunctionError" not in answer
+    assert json.loads(answer["Payload"].read()) == {"expired": 0}
+
+
+def test_local_stack_lambda_invoke_reports_a_handler_exception_as_function_error(stack: LocalStack) -> None:
+    answer = stack.lambda_client().invoke(FunctionName="RegisterFunction", Payload=b'{"not": "an api event"}')
+
+    assert answer["FunctionError"] == "Unhandled"
+    assert "errorMessage" in json.loads(answer["Payload"].read())
+    assert stack.get("/v1/openapi.json").status_code == 200  # and it keeps serving
+
+
+def test_local_stack_lambda_invoke_unknown_function_is_not_found(stack: LocalStack) -> None:
+    client = stack.lambda_client()
+
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.invoke(FunctionName="NoSuchFunction", Payload=b"{}")
+
+
+def test_local_stack_env_vars_override_and_fast_schedule_take_effect(tmp_path: Path) -> None:
+    overrides = {"Parameters": {"INVITATION_TTL_SECONDS": "120"}, "InternalFunction": {"INVITE_COOLDOWN_SECONDS": "0"}}
+    stack = start_stack(tmp_path, overrides, "--schedule-rate-factor", "0.0005")
+    try:
+        email = new_email()
+        answer = stack.post(
+            "/v1/internal/accounts", {"company_name": "Short Ltd", "administrator_email": email, "created_via": "sales"}
+        )
+        expires = datetime.fromisoformat(answer.json()["invitation"]["expires_at"])
+        assert 100 <= (expires - datetime.now(UTC)).total_seconds() <= 121
+        account_id = answer.json()["account_id"]
+        again = stack.post(f"/v1/internal/accounts/{account_id}/invitations", {"email": email})
+        assert again.status_code == 201  # no cooldown for the internal function alone
+        assert any("schedule CleanupFunction.Hourly returned" in line for line in _wait_for_schedule(stack))
+    finally:
+        stop_stack(stack)
+
+
+def _wait_for_schedule(stack: LocalStack) -> list[str]:
+    import time
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if any("schedule CleanupFunction.Hourly returned" in line for line in stack.output):
+            break
+        time.sleep(0.2)
+    return list(stack.output)
