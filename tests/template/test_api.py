@@ -1,0 +1,50 @@
+"""The API as deployed: internal routes signed with IAM, public ones open but throttled, logs without bodies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tools.functions import functions
+
+
+def _api_events() -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (event["Properties"]["Path"], event["Properties"])
+        for function in functions().values()
+        for event in function.properties.get("Events", {}).values()
+        if event["Type"] == "Api"
+    ]
+
+
+def test_internal_routes_require_iam_and_public_routes_do_not() -> None:
+    for path, properties in _api_events():
+        authorizer = properties.get("Auth", {}).get("Authorizer")
+        if path.startswith("/v1/internal/"):
+            assert authorizer == "AWS_IAM", path
+        else:
+            assert authorizer in (None, "NONE"), path
+
+
+def test_internal_routes_are_aws_iam_in_the_transformed_api(transformed: dict[str, Any]) -> None:
+    methods = [item for item in transformed["Resources"].values() if item["Type"] == "AWS::ApiGateway::RestApi"]
+    paths = methods[0]["Properties"]["Body"]["paths"]
+
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            if method == "options":  # CORS preflight, answered by API Gateway itself
+                continue
+            signed = any("AWS_IAM" in requirement for requirement in operation.get("security", []))
+            assert signed == path.startswith("/v1/internal/"), (method, path)
+
+
+def test_the_stage_throttles_every_route_and_logs_without_bodies(transformed: dict[str, Any]) -> None:
+    stage = next(item for item in transformed["Resources"].values() if item["Type"] == "AWS::ApiGateway::Stage")
+    settings = stage["Properties"]["MethodSettings"]
+
+    catch_all = next(item for item in settings if item["ResourcePath"] == "/*" and item["HttpMethod"] == "*")
+    assert catch_all["ThrottlingRateLimit"] == {"Ref": "ApiThrottlingRateLimit"}
+    assert catch_all["ThrottlingBurstLimit"] == {"Ref": "ApiThrottlingBurstLimit"}
+    assert catch_all.get("DataTraceEnabled") is False  # full request logging would write bodies (emails) to logs
+    access_format = json.loads(stage["Properties"]["AccessLogSetting"]["Format"])
+    assert not any("body" in str(value).lower() for value in access_format.values())
