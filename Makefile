@@ -60,8 +60,9 @@ openapi: $(VENV)/.installed ## Regenerate functions/openapi/openapi.json from th
 test: lint typecheck cfn-lint validate build ## Every check: ruff, mypy, cfn-lint, sam validate, sam build, the test suite
 	$(VENV)/bin/pytest
 
-bench: $(VENV)/.installed ## Benchmarks (latency and call counts) on moto
-	$(VENV)/bin/pytest benchmarks -q
+bench: $(VENV)/.installed ## Benchmarks with targets: local API throughput for preview, peak memory per function
+	$(PY) -m benchmarks.local_api
+	$(PY) -m benchmarks.memory
 
 clean: ## Remove the environments and build output
 	rm -rf $(VENV) $(TOOLS_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
