@@ -259,6 +259,7 @@ class Store:
         if replaced := _current_invitation(issue.ownership_before):
             self._set_invitation_status(
                 transaction,
+                "replaced",
                 replaced,
                 InvitationStatus.SUPERSEDED,
                 expected=(InvitationStatus.PENDING, InvitationStatus.EXPIRED),
@@ -309,7 +310,7 @@ class Store:
         if replaced := _current_invitation(issue.ownership_before):
             # Back to pending even if the cleanup had marked it expired: expiry is decided on read anyway.
             self._set_invitation_status(
-                transaction, replaced, InvitationStatus.PENDING, expected=(InvitationStatus.SUPERSEDED,)
+                transaction, "replaced", replaced, InvitationStatus.PENDING, expected=(InvitationStatus.SUPERSEDED,)
             )
         transaction.add(
             "invitation",
@@ -378,6 +379,7 @@ class Store:
         transaction = _Transaction()
         self._set_invitation_status(
             transaction,
+            "invitation",
             invitation.token_hash,
             InvitationStatus.REVOKED,
             expected=(InvitationStatus.PENDING, InvitationStatus.EXPIRED),
@@ -485,6 +487,7 @@ class Store:
     def _set_invitation_status(
         self,
         transaction: _Transaction,
+        tag: str,
         token_hash: str,
         status: InvitationStatus,
         *,
@@ -497,7 +500,7 @@ class Store:
             values[":shard"] = PENDING_SHARD
         values |= {f":expected{index}": value.value for index, value in enumerate(expected)}
         transaction.add(
-            "replaced" if status is not InvitationStatus.REVOKED else "invitation",
+            tag,
             "Update",
             TableName=self._invitations,
             Key={"token_hash": token_hash},
