@@ -108,7 +108,7 @@ def test_limits_rate_limited_sends_no_email_and_keeps_the_previous_link(api: Api
     assert [item["status"] for item in listed.body["items"]] == ["pending"]
 
 
-def test_limits_rate_limited_answer_is_a_plain_error_body(api: Api, clock: FakeClock) -> None:
+def test_limits_rate_limited_answer_is_a_plain_error_body(api: Api) -> None:
     account_id = provision(api)["account_id"]
 
     answer = join(api, account_id)

@@ -173,6 +173,18 @@ def test_register_invited_email_after_expiry_answers_pending_invitation_expired(
     assert answer.body["invitation"] == {"status": "expired", "expires_at": FIRST_EXPIRY}
 
 
+def test_register_invited_email_after_a_new_invitation_answers_its_expiry(api: Api, clock: FakeClock) -> None:
+    provisioned = provision(api)
+    clock.advance(days=8)
+    joined = api.post(f"/v1/accounts/{provisioned['account_id']}/join", {"email": JANE})
+    assert joined.status == 202, joined.body
+
+    answer = register(api)
+
+    assert answer.code == "PENDING_INVITATION", answer.body
+    assert answer.body["invitation"] == {"status": "pending", "expires_at": "2026-12-11T09:00:00Z"}
+
+
 def test_register_invited_email_exactly_at_expiry_answers_expired(api: Api, clock: FakeClock) -> None:
     provision(api)
     clock.advance(days=7)
@@ -184,9 +196,7 @@ def test_register_invited_email_exactly_at_expiry_answers_expired(api: Api, cloc
 
 
 @pytest.mark.parametrize("variant", ["JANE@EXAMPLE.COM", "  jane@example.com  ", "Jane@Example.Com\n"])
-def test_register_invited_email_in_another_case_or_spacing_answers_pending_invitation(
-    api: Api, variant: str
-) -> None:
+def test_register_invited_email_in_another_case_or_spacing_answers_pending_invitation(api: Api, variant: str) -> None:
     provisioned = provision(api)
 
     answer = register(api, variant)
@@ -212,7 +222,11 @@ def test_register_email_invited_by_an_administrator_answers_pending_invitation(a
     answer = register(api, "bob@example.com", "Bob's Own Company")
 
     assert answer.code == "PENDING_INVITATION", answer.body
-    assert answer.body["account"] == {"account_id": account_id, "company_name": "ACME Ltd", "created_via": "self_service"}
+    assert answer.body["account"] == {
+        "account_id": account_id,
+        "company_name": "ACME Ltd",
+        "created_via": "self_service",
+    }
 
 
 # --- An email that is already an active administrator ---

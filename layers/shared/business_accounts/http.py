@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from pydantic import BaseModel
 
 from business_accounts.api import ErrorBody
@@ -50,12 +54,23 @@ def _field(location: tuple[Any, ...]) -> str:
     return ".".join(names) or str(location[0])
 
 
-def _validation_error(error: RequestValidationError) -> Response[dict[str, Any]]:
-    errors = [
-        {"field": _field(tuple(detail.get("loc", ()))), "message": detail.get("msg", "").removeprefix("Value error, ")}
-        for detail in error.errors()
-    ]
+def _message(detail: dict[str, Any]) -> str:
+    if detail.get("type") == "json_invalid":
+        return f"is not valid JSON: {detail.get('ctx', {}).get('error', 'cannot be parsed')}"
+    return str(detail.get("msg", "is not valid")).removeprefix("Value error, ")
+
+
+def _validation_error(error: RequestValidationError | RequestUnsupportedContentType) -> Response[dict[str, Any]]:
+    errors = [{"field": _field(tuple(detail.get("loc", ()))), "message": _message(detail)} for detail in error.errors()]
     return error_response(422, {"code": "VALIDATION_ERROR", "message": "The request is not valid.", "errors": errors})
+
+
+def json_object(body: str) -> Any:
+    """Request bodies are JSON objects; anything else is refused here, before validation could unwrap a list."""
+    value = json.loads(body)
+    if not isinstance(value, dict):
+        raise json.JSONDecodeError("Expecting a JSON object", body, 0)
+    return value
 
 
 def _domain_error(error: DomainError) -> Response[dict[str, Any]]:
@@ -93,8 +108,8 @@ class PortalCors(CORSConfig):
 
 def create_app() -> APIGatewayRestResolver:
     """A resolver that validates with the pydantic models and answers every error as `{code, message, ...}`."""
-    app = APIGatewayRestResolver(enable_validation=True, cors=PortalCors())
-    app.exception_handler(RequestValidationError)(_validation_error)
+    app = APIGatewayRestResolver(enable_validation=True, cors=PortalCors(), json_body_deserializer=json_object)
+    app.exception_handler([RequestValidationError, RequestUnsupportedContentType])(_validation_error)
     app.exception_handler(DomainError)(_domain_error)
     app.exception_handler(Exception)(_unexpected)
     app.not_found(_route_not_found)

@@ -1,0 +1,328 @@
+"""Bad input through the handlers: 422 VALIDATION_ERROR naming the field; never a 5xx, a stack trace or internals."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.support.api import Answer, Api, _answer
+from tests.support.aws import sent_emails
+from tests.support.events import LambdaContext, api_event
+from tools.functions import functions
+
+JANE = "jane@example.com"
+VALID_TOKEN = "A" * 43
+ACCOUNT_ID = "acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7"
+INTERNAL_WORDS = ("Traceback", 'File "', ".py", "business_accounts", "pydantic", "botocore", "dynamodb", "Exception")
+
+ROUTES_WITH_BODY = {
+    "register": "/v1/accounts",
+    "join": f"/v1/accounts/{ACCOUNT_ID}/join",
+    "resend": "/v1/invitations/resend",
+    "preview": "/v1/invitations/preview",
+    "accept": "/v1/invitations/accept",
+    "renew": "/v1/invitations/renew",
+    "provision": "/v1/internal/accounts",
+    "invite": f"/v1/internal/accounts/{ACCOUNT_ID}/invitations",
+}
+VALID_BODIES: dict[str, dict[str, str]] = {
+    "register": {"email": JANE, "company_name": "ACME"},
+    "join": {"email": JANE},
+    "resend": {"email": JANE},
+    "preview": {"token": VALID_TOKEN},
+    "accept": {"token": VALID_TOKEN},
+    "renew": {"token": VALID_TOKEN},
+    "provision": {"company_name": "ACME", "administrator_email": JANE, "created_via": "sales"},
+    "invite": {"email": JANE},
+}
+
+
+def fields_of(answer: Answer) -> list[str]:
+    return [error["field"] for error in answer.body["errors"]]
+
+
+def assert_validation_error(answer: Answer, *fields: str) -> None:
+    assert answer.status == 422, answer.body
+    assert answer.code == "VALIDATION_ERROR"
+    assert isinstance(answer.body["message"], str)
+    for error in answer.body["errors"]:
+        assert set(error) == {"field", "message"}
+        assert error["message"]
+    assert sorted(set(fields_of(answer))) == sorted(fields)
+    assert_no_internals(answer)
+
+
+def assert_no_internals(answer: Answer) -> None:
+    text = json.dumps(answer.body)
+    for word in INTERNAL_WORDS:
+        assert word not in text, f"{word!r} leaks in {text}"
+
+
+# --- Bodies that are not a JSON object ---
+
+
+@pytest.mark.parametrize("route", ROUTES_WITH_BODY)
+@pytest.mark.parametrize("raw", ["{not json", "{'email': 'jane@example.com'}", '{"email": '])
+def test_bad_input_body_not_json_answers_client_error(api: Api, route: str, raw: str) -> None:
+    answer = api.post(ROUTES_WITH_BODY[route], raw)
+
+    assert answer.status in (400, 422), answer.body
+    assert answer.code == "VALIDATION_ERROR"
+    assert_no_internals(answer)
+
+
+@pytest.mark.parametrize("route", ROUTES_WITH_BODY)
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "application/x-www-form-urlencoded"])
+def test_bad_input_body_that_is_not_declared_json_answers_validation_error(
+    api: Api, route: str, content_type: str
+) -> None:
+    answer = api.post(ROUTES_WITH_BODY[route], "email=jane%40example.com", headers={"Content-Type": content_type})
+
+    assert answer.status == 422, answer.body
+    assert answer.code == "VALIDATION_ERROR"
+    assert_no_internals(answer)
+
+
+@pytest.mark.parametrize("route", ROUTES_WITH_BODY)
+@pytest.mark.parametrize("raw", ["", None])
+def test_bad_input_empty_body_answers_client_error(api: Api, route: str, raw: str | None) -> None:
+    answer = api.post(ROUTES_WITH_BODY[route], raw)
+
+    assert answer.status in (400, 422), answer.body
+    assert answer.code == "VALIDATION_ERROR"
+    assert_no_internals(answer)
+
+
+@pytest.mark.parametrize("route", ROUTES_WITH_BODY)
+@pytest.mark.parametrize("raw", ["[]", "null", "42", '"text"'])
+def test_bad_input_body_not_an_object_answers_validation_error(api: Api, route: str, raw: str) -> None:
+    answer = api.post(ROUTES_WITH_BODY[route], raw)
+
+    assert answer.status == 422, answer.body
+    assert answer.code == "VALIDATION_ERROR"
+    assert answer.body["errors"]
+    assert_no_internals(answer)
+
+
+@pytest.mark.parametrize("route", ROUTES_WITH_BODY)
+def test_bad_input_json_array_around_a_valid_body_answers_validation_error(api: Api, route: str) -> None:
+    valid = VALID_BODIES[route]
+
+    answer = api.post(ROUTES_WITH_BODY[route], json.dumps([valid]))
+
+    assert answer.status == 422, answer.body
+    assert answer.code == "VALIDATION_ERROR"
+    assert sent_emails() == []
+
+
+# --- Missing fields and wrong types ---
+
+
+@pytest.mark.parametrize(
+    ("route", "fields"),
+    [
+        ("register", ("email", "company_name")),
+        ("join", ("email",)),
+        ("resend", ("email",)),
+        ("preview", ("token",)),
+        ("accept", ("token",)),
+        ("renew", ("token",)),
+        ("provision", ("company_name", "administrator_email", "created_via")),
+        ("invite", ("email",)),
+    ],
+)
+def test_bad_input_missing_fields_answer_validation_error_naming_each(
+    api: Api, route: str, fields: tuple[str, ...]
+) -> None:
+    answer = api.post(ROUTES_WITH_BODY[route], {})
+
+    assert_validation_error(answer, *fields)
+
+
+def test_bad_input_register_without_company_name_names_only_that_field(api: Api) -> None:
+    answer = api.post("/v1/accounts", {"email": JANE})
+
+    assert_validation_error(answer, "company_name")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"email": 42, "company_name": "ACME"}, "email"),
+        ({"email": ["jane@example.com"], "company_name": "ACME"}, "email"),
+        ({"email": None, "company_name": "ACME"}, "email"),
+        ({"email": JANE, "company_name": 7}, "company_name"),
+        ({"email": JANE, "company_name": {"name": "ACME"}}, "company_name"),
+        ({"email": JANE, "company_name": "ACME", "country": 49}, "country"),
+        ({"email": JANE, "company_name": "ACME", "first_name": ["Jane"]}, "first_name"),
+        ({"email": JANE, "company_name": "ACME", "last_name": "x" * 101}, "last_name"),
+    ],
+)
+def test_bad_input_register_wrong_type_answers_validation_error_naming_the_field(
+    api: Api, body: dict[str, Any], field: str
+) -> None:
+    answer = api.post("/v1/accounts", body)
+
+    assert_validation_error(answer, field)
+
+
+@pytest.mark.parametrize("token", [123, None, ["x" * 43], {"token": "x" * 43}])
+def test_bad_input_token_of_wrong_type_answers_validation_error(api: Api, token: Any) -> None:
+    answer = api.post("/v1/invitations/preview", {"token": token})
+
+    assert_validation_error(answer, "token")
+
+
+def test_bad_input_provision_unknown_created_via_answers_validation_error(api: Api) -> None:
+    answer = api.post(
+        "/v1/internal/accounts",
+        {"company_name": "ACME", "administrator_email": JANE, "created_via": "self_service"},
+    )
+
+    assert_validation_error(answer, "created_via")
+    assert sent_emails() == []
+
+
+# --- Invalid values ---
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "",
+        "   ",
+        "not-an-email",
+        "jane@",
+        "@example.com",
+        "jane@example",
+        "jane doe@example.com",
+        "jane@@example.com",
+        "jane@example..com",
+        "j" * 250 + "@example.com",
+    ],
+)
+def test_bad_input_invalid_email_answers_validation_error(api: Api, email: str) -> None:
+    answer = api.post("/v1/accounts", {"email": email, "company_name": "ACME"})
+
+    assert_validation_error(answer, "email")
+
+
+@pytest.mark.parametrize("route", ["join", "resend", "invite"])
+def test_bad_input_invalid_email_on_an_email_route_answers_validation_error_and_sends_nothing(
+    api: Api, route: str
+) -> None:
+    answer = api.post(ROUTES_WITH_BODY[route], {"email": "not-an-email"})
+
+    assert_validation_error(answer, "email")
+    assert sent_emails() == []
+
+
+def test_bad_input_company_name_of_201_characters_after_trim_answers_validation_error(api: Api) -> None:
+    answer = api.post("/v1/accounts", {"email": JANE, "company_name": "  " + "C" * 201 + "  "})
+
+    assert_validation_error(answer, "company_name")
+
+
+@pytest.mark.parametrize("company_name", ["ACME\x00Ltd", "ACME\nLtd", "\x1b[31mACME"])
+def test_bad_input_company_name_with_control_characters_answers_validation_error(api: Api, company_name: str) -> None:
+    answer = api.post("/v1/accounts", {"email": JANE, "company_name": company_name})
+
+    assert_validation_error(answer, "company_name")
+
+
+@pytest.mark.parametrize("route", ["preview", "accept", "renew"])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "short",
+        "has spaces in the token value!",
+        "x" * 129,
+        "tok/with/slashes/0123456789",
+        "tok+with+plus=0123456789",
+    ],
+)
+def test_bad_input_malformed_token_answers_validation_error(api: Api, route: str, token: str) -> None:
+    answer = api.post(ROUTES_WITH_BODY[route], {"token": token})
+
+    assert_validation_error(answer, "token")
+
+
+@pytest.mark.parametrize(
+    "account_id",
+    [
+        "nope",
+        "acc_123",
+        "ACC_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7",
+        "acc_01jdz3k4q6w8x9y2z3a4b5c6d7",
+        "inv_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7",
+    ],
+)
+def test_bad_input_malformed_account_id_on_join_answers_validation_error(api: Api, account_id: str) -> None:
+    answer = api.post(f"/v1/accounts/{account_id}/join", {"email": JANE})
+
+    assert_validation_error(answer, "account_id")
+
+
+def test_bad_input_malformed_account_id_and_email_on_join_names_both(api: Api) -> None:
+    answer = api.post("/v1/accounts/nope/join", {"email": "nope"})
+
+    assert_validation_error(answer, "account_id", "email")
+
+
+@pytest.mark.parametrize("path", ["/v1/internal/accounts/nope", "/v1/internal/accounts/nope/invitations"])
+def test_bad_input_malformed_account_id_on_internal_reads_answers_validation_error(api: Api, path: str) -> None:
+    answer = api.get(path)
+
+    assert_validation_error(answer, "account_id")
+
+
+def test_bad_input_malformed_invitation_id_on_revoke_answers_validation_error(api: Api) -> None:
+    answer = api.delete(f"/v1/internal/accounts/{ACCOUNT_ID}/invitations/nope")
+
+    assert_validation_error(answer, "invitation_id")
+
+
+@pytest.mark.parametrize("query", ["status=unknown", "limit=0", "limit=101", "limit=ten", "next_token=%%%"])
+def test_bad_input_invalid_list_query_answers_validation_error(api: Api, query: str) -> None:
+    account_id = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME"}).body["account_id"]
+
+    answer = api.get(f"/v1/internal/accounts/{account_id}/invitations?{query}")
+
+    assert_validation_error(answer, query.split("=", maxsplit=1)[0])
+
+
+# --- Unknown fields, unknown routes ---
+
+
+def test_bad_input_unknown_fields_are_ignored(api: Api) -> None:
+    answer = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME", "plan": "gold", "is_admin": True})
+
+    assert answer.status == 201, answer.body
+    assert "plan" not in answer.body
+
+
+@pytest.mark.parametrize(
+    ("function", "method", "path"),
+    [
+        ("RegisterFunction", "GET", "/v1/accounts"),
+        ("RegisterFunction", "POST", "/v1/accounts/extra"),
+        ("JoinFunction", "POST", "/v1/accounts/acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7/leave"),
+        ("InvitationTokenFunction", "POST", "/v1/invitations/reject"),
+        ("InternalFunction", "PUT", "/v1/internal/accounts"),
+    ],
+)
+def test_bad_input_unknown_route_answers_not_found_with_a_code(
+    runtime: object, function: str, method: str, path: str
+) -> None:
+    handler = functions()[function].entry_point()
+
+    raw = handler(api_event(method, path, body={"email": JANE}), LambdaContext(function_name=function))
+
+    answer = _answer(raw)
+    assert answer.status == 404, answer.body
+    assert isinstance(answer.code, str)
+    assert answer.code
+    assert_no_internals(answer)
