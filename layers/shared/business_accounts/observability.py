@@ -11,9 +11,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 # A request that counts nothing (a preview, a 4xx) is normal here, not worth a warning in every log.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+# Constants of the product rather than settings, so they hold whenever this module is first imported.
+SERVICE = "business-accounts"
+NAMESPACE = "BusinessAccounts"
+
+logger = Logger(service=SERVICE)
+tracer = Tracer(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
 class Metric(StrEnum):
