@@ -1,0 +1,82 @@
+"""The template operates: logs kept, alarms on every function, tables protected, the schedule retried."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tools.functions import functions, template
+
+RESOURCES: dict[str, Any] = template()["Resources"]
+
+
+def _of_type(kind: str) -> dict[str, Any]:
+    return {name: item for name, item in RESOURCES.items() if item["Type"] == kind}
+
+
+@pytest.mark.parametrize("function", sorted(functions()))
+def test_every_function_has_its_log_group_with_retention_and_an_errors_alarm(function: str) -> None:
+    groups = [
+        item["Properties"]
+        for item in _of_type("AWS::Logs::LogGroup").values()
+        if item["Properties"].get("LogGroupName") == {"Fn::Sub": f"/aws/lambda/${{{function}}}"}
+    ]
+    alarms = [
+        item["Properties"]
+        for item in _of_type("AWS::CloudWatch::Alarm").values()
+        if item["Properties"].get("MetricName") == "Errors"
+        and {"Name": "FunctionName", "Value": {"Ref": function}} in item["Properties"].get("Dimensions", [])
+    ]
+
+    assert len(groups) == 1
+    assert groups[0]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert len(alarms) == 1
+
+
+def test_throttles_alarm_watches_every_function() -> None:
+    watched = {
+        query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
+        for alarm in _of_type("AWS::CloudWatch::Alarm").values()
+        for query in alarm["Properties"].get("Metrics", [])
+        if query.get("MetricStat", {}).get("Metric", {}).get("MetricName") == "Throttles"
+    }
+
+    assert watched == set(functions())
+
+
+@pytest.mark.parametrize("table", sorted(_of_type("AWS::DynamoDB::Table")))
+def test_every_table_is_on_demand_recoverable_encrypted_expiring_and_retained(table: str) -> None:
+    resource = RESOURCES[table]
+    properties = resource["Properties"]
+
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert properties["SSESpecification"]["SSEEnabled"] is True
+    assert properties["TimeToLiveSpecification"]["Enabled"] is True
+    assert properties["DeletionProtectionEnabled"] == {"Fn::If": ["IsProd", True, False]}
+    assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain"
+
+
+def test_cleanup_runs_hourly_on_scheduler_with_retries_and_dead_letters() -> None:
+    events = functions()["CleanupFunction"].properties["Events"]
+    (schedule,) = events.values()
+
+    assert schedule["Type"] == "ScheduleV2"
+    assert schedule["Properties"]["ScheduleExpression"] == "rate(1 hour)"
+    assert schedule["Properties"]["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+    assert schedule["Properties"]["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["CleanupDeadLetterQueue", "Arn"]}
+
+
+def test_functions_time_out_before_api_gateway_does() -> None:
+    globals_ = template()["Globals"]["Function"]
+    for function in functions().values():
+        if any(event["Type"] == "Api" for event in function.properties.get("Events", {}).values()):
+            assert function.properties.get("Timeout", globals_["Timeout"]) < 29
+
+
+def test_outputs_name_the_api_the_accept_page_and_the_tables() -> None:
+    outputs = template()["Outputs"]
+
+    for name in ("ApiUrl", "AcceptPageUrl", "AccountsTableName", "InvitationsTableName", "IdempotencyTableName"):
+        assert name in outputs
