@@ -64,7 +64,7 @@ openapi: $(VENV)/.installed ## Regenerate functions/openapi/openapi.json from th
 	PYTHONPATH=layers/shared $(PY) -m tools.openapi > functions/openapi/openapi.json
 
 test: lint typecheck cfn-lint validate build ## Every check: ruff, mypy, cfn-lint, sam validate, sam build, the test suite
-	$(VENV)/bin/pytest -n 2 -p no:logging
+	$(VENV)/bin/pytest -n 2
 
 bench: $(VENV)/.installed ## Benchmarks with targets: local API throughput for preview, peak memory per function
 	$(PY) -m benchmarks.local_api
