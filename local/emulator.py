@@ -2,51 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import boto3
-from moto.dynamodb.models import DynamoDBBackend
 from moto.server import ThreadedMotoServer
 
+from local.atomic import atomic_dynamodb
 from local.cloudformation import Stack
 
 _TABLE_PROPERTIES = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "LocalSecondaryIndexes")
-# moto evaluates a condition and then writes in two steps; DynamoDB does both atomically per item (and a
-# transaction atomically as a whole). One lock around moto's reads and writes gives the same guarantee.
-_ATOMIC_OPERATIONS = ("get_item", "put_item", "update_item", "delete_item", "transact_write_items", "query", "scan")
-_lock = threading.RLock()
-_originals: dict[str, Callable[..., Any]] = {}
-
-
-def _serialised(operation: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(operation)
-    def under_lock(*args: Any, **kwargs: Any) -> Any:
-        with _lock:
-            return operation(*args, **kwargs)
-
-    return under_lock
-
-
-@contextmanager
-def atomic_dynamodb() -> Iterator[None]:
-    """While inside, moto's DynamoDB decides concurrent conditional writes one at a time, as DynamoDB does."""
-    if _originals:  # already atomic (nested use)
-        yield
-        return
-    for name in _ATOMIC_OPERATIONS:
-        _originals[name] = getattr(DynamoDBBackend, name)
-        setattr(DynamoDBBackend, name, _serialised(_originals[name]))
-    try:
-        yield
-    finally:
-        for name, original in _originals.items():
-            setattr(DynamoDBBackend, name, original)
-        _originals.clear()
 
 
 def create_tables(dynamodb: Any, stack: Stack) -> list[str]:

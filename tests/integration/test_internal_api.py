@@ -412,7 +412,9 @@ def test_list_invitations_filtered_pages_skip_nothing(api: Api, clock: FakeClock
     found: list[str] = []
     next_token: str | None = None
     for _ in range(10):
-        answer = listing(api, account_id, "status=pending&limit=2" + (f"&next_token={next_token}" if next_token else ""))
+        answer = listing(
+            api, account_id, "status=pending&limit=2" + (f"&next_token={next_token}" if next_token else "")
+        )
         assert answer.status == 200, answer.body
         assert len(answer.body["items"]) <= 2
         found += [item["invitation_id"] for item in answer.body["items"]]

@@ -2,42 +2,35 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
+from local import emulator
+from local.cloudformation import Stack
+from local.inbox import mails
 from tools.functions import template
 
 REGION = "eu-west-1"
-SENDER = "no-reply@example.com"
+SENDER = "no-reply@example.com"  # the template's SenderEmail default
+# Tables are named after their logical IDs, as in the local stack.
 TABLE_NAMES = {
-    "AccountsTable": "test-accounts",
-    "InvitationsTable": "test-invitations",
-    "IdempotencyTable": "test-idempotency",
+    "AccountsTable": "AccountsTable",
+    "InvitationsTable": "InvitationsTable",
+    "IdempotencyTable": "IdempotencyTable",
 }
-_TABLE_PROPERTIES = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "BillingMode")
 
 
 def create_tables() -> None:
     """Each table with the keys, indexes and TTL of its template definition, so the schema cannot drift."""
-    client = boto3.client("dynamodb", region_name=REGION)
-    resources = template()["Resources"]
-    for logical_id, name in TABLE_NAMES.items():
-        properties = resources[logical_id]["Properties"]
-        client.create_table(TableName=name, **{key: properties[key] for key in _TABLE_PROPERTIES if key in properties})
-        if ttl := properties.get("TimeToLiveSpecification"):
-            client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+    emulator.create_tables(boto3.client("dynamodb", region_name=REGION), Stack(template(), REGION))
 
 
 def verify_sender() -> None:
-    boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity=SENDER)
+    emulator.verify_sender(boto3.client("sesv2", region_name=REGION), Stack(template(), REGION))
 
 
 @dataclass(frozen=True)
@@ -56,22 +49,8 @@ class SentEmail:
 
 
 def sent_emails() -> list[SentEmail]:
-    """Every email SES (on moto) accepted, parsed from its MIME source: the one way tests read mail."""
-    found = []
-    for message in ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages:
-        parsed = email.message_from_string(message.raw_data, policy=email.policy.default)
-        text_part = parsed.get_body(preferencelist=("plain",))
-        html_part = parsed.get_body(preferencelist=("html",))
-        found.append(
-            SentEmail(
-                sender=str(parsed["From"]),
-                to=list(dict.fromkeys(message.destinations)),
-                subject=str(parsed["Subject"]),
-                text=text_part.get_content() if text_part else "",
-                html=html_part.get_content() if html_part else "",
-            )
-        )
-    return found
+    """Every email SES (on moto) accepted, oldest first, parsed from its MIME source: the one way tests read mail."""
+    return [SentEmail(mail.sender, mail.to, mail.subject, mail.text, mail.html) for mail in reversed(mails(REGION))]
 
 
 class CallCounter:

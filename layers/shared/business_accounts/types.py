@@ -53,8 +53,9 @@ PersonName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_no_control_characters)
 ]
 UtcDateTime = Annotated[datetime, AfterValidator(_as_utc), PlainSerializer(iso, return_type=str)]
-AccountId = Annotated[str, Field(pattern=r"^acc_[0-9A-Z]{26}$", examples=["acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7"])]
-InvitationId = Annotated[str, Field(pattern=r"^inv_[0-9A-Z]{26}$", examples=["inv_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7"])]
+_ULID = "[0-9A-HJKMNP-TV-Z]{26}"  # Crockford's base 32: no I, L, O or U
+AccountId = Annotated[str, Field(pattern=f"^acc_{_ULID}$", examples=["acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7"])]
+InvitationId = Annotated[str, Field(pattern=f"^inv_{_ULID}$", examples=["inv_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7"])]
 Token = Annotated[
     str,
     BeforeValidator(lambda value: value.strip() if isinstance(value, str) else value),

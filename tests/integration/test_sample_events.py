@@ -1,0 +1,366 @@
+"""The sample events in events/: well formed, one for every route, and answered sensibly by the function they target."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from business_accounts.items import Account, Invitation, MailLog
+from business_accounts.services import Services
+from business_accounts.store import Issue
+from business_accounts.tokens import new_token, token_hash
+from business_accounts.types import CreatedVia, InvitationStatus, normalise_email, sortable_id
+from tests.support.aws import sent_emails
+from tests.support.events import EVENTS, LambdaContext, load_event
+from tests.support.fakes import FakeClock
+from tools.functions import Function, functions
+
+SAMPLES = sorted(path.stem for path in EVENTS.glob("*.json"))
+API_SAMPLES = [name for name in SAMPLES if "httpMethod" in load_event(name)]
+SCHEDULE_TYPES = ("Schedule", "ScheduleV2")
+ID_PATTERNS = {
+    "account_id": re.compile(r"^acc_[0-9A-HJKMNP-TV-Z]{26}$"),
+    "invitation_id": re.compile(r"^inv_[0-9A-HJKMNP-TV-Z]{26}$"),
+}
+API_EVENT_KEYS = {
+    "resource",
+    "path",
+    "httpMethod",
+    "headers",
+    "multiValueHeaders",
+    "queryStringParameters",
+    "pathParameters",
+    "requestContext",
+    "body",
+    "isBase64Encoded",
+}
+
+
+def template_routes() -> set[tuple[str, str]]:
+    return {
+        (event["Properties"]["Path"], event["Properties"]["Method"].upper())
+        for function in functions().values()
+        for event in function.properties.get("Events", {}).values()
+        if event["Type"] == "Api"
+    }
+
+
+def target(event: dict[str, Any]) -> Function:
+    """The function template.yaml sends this event to: by Api path and method, or by schedule."""
+
+    def receives(properties: dict[str, Any], event_type: str) -> bool:
+        if "httpMethod" in event:
+            return (
+                event_type == "Api"
+                and properties["Path"] == event["resource"]
+                and properties["Method"].upper() == event["httpMethod"]
+            )
+        return event_type in SCHEDULE_TYPES and event.get("source") == "aws.scheduler"
+
+    found = [
+        function
+        for function in functions().values()
+        for declared in function.properties.get("Events", {}).values()
+        if receives(declared.get("Properties", {}), declared["Type"])
+    ]
+    assert len(found) == 1, f"{len(found)} functions receive this event"
+    return found[0]
+
+
+def invoke(name: str) -> Any:
+    event = load_event(name)
+    function = target(event)
+    return function.entry_point()(event, LambdaContext(function_name=function.logical_id))
+
+
+def body_of(name: str) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(load_event(name)["body"])
+    return body
+
+
+def path_parameter(name: str, parameter: str) -> str:
+    value: str = load_event(name)["pathParameters"][parameter]
+    return value
+
+
+def seed(
+    runtime: Services,
+    *,
+    email: str = "seeded.admin@example.com",
+    account_id: str | None = None,
+    token: str | None = None,
+    invitation_id: str | None = None,
+) -> None:
+    """An account with one pending invitation, written through the store, with the sample's own ids and token."""
+    now = runtime.clock()
+    email = normalise_email(email)
+    account = Account(
+        account_id=account_id or sortable_id("acc"),
+        company_name="ACME Ltd",
+        created_via=CreatedVia.SALES,
+        created_at=now,
+    )
+    expires_at = now + timedelta(seconds=runtime.settings.invitation_ttl_seconds)
+    invitation = Invitation(
+        token_hash=token_hash(token or new_token()),
+        invitation_id=invitation_id or sortable_id("inv"),
+        account_id=account.account_id,
+        company_name=account.company_name,
+        created_via=account.created_via,
+        email=email,
+        status=InvitationStatus.PENDING,
+        created_at=now,
+        expires_at=expires_at,
+        expires_epoch=int(expires_at.timestamp()),
+    )
+    mailed = MailLog(email=email, sent_at=(int(now.timestamp()),), version=1)
+    runtime.store.issue(
+        Issue(invitation=invitation, mail_before=MailLog(email=email), mail_after=mailed, new_account=account)
+    )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What to put in the tables before a sample runs, and the answer it should then get."""
+
+    given: Callable[[Services, FakeClock], None]
+    status: int
+    code: str | None = None
+
+
+def nothing(runtime: Services, clock: FakeClock) -> None:
+    """Empty tables."""
+
+
+def invited_email(name: str, field: str = "email") -> Callable[[Services, FakeClock], None]:
+    def given(runtime: Services, clock: FakeClock) -> None:
+        seed(runtime, email=body_of(name)[field])
+        clock.advance(seconds=61)  # past the cooldown of the seeded invitation's email
+
+    return given
+
+
+def sample_account(name: str, email_field: str | None = None) -> Callable[[Services, FakeClock], None]:
+    def given(runtime: Services, clock: FakeClock) -> None:
+        email = body_of(name)[email_field] if email_field else "seeded.admin@example.com"
+        seed(runtime, account_id=path_parameter(name, "account_id"), email=email)
+        clock.advance(seconds=61)
+
+    return given
+
+
+def sample_token(name: str, *, then: timedelta = timedelta(0)) -> Callable[[Services, FakeClock], None]:
+    def given(runtime: Services, clock: FakeClock) -> None:
+        seed(runtime, token=body_of(name)["token"])
+        clock.advance(seconds=then.total_seconds())
+
+    return given
+
+
+def sample_invitation(runtime: Services, clock: FakeClock) -> None:
+    seed(
+        runtime,
+        account_id=path_parameter("revoke", "account_id"),
+        invitation_id=path_parameter("revoke", "invitation_id"),
+    )
+
+
+def overdue_invitation(runtime: Services, clock: FakeClock) -> None:
+    seed(runtime)
+    clock.advance(days=8)
+
+
+SEEDED: dict[str, Scenario] = {
+    "register": Scenario(nothing, 201),
+    "pending": Scenario(invited_email("pending"), 409, "PENDING_INVITATION"),
+    "join": Scenario(sample_account("join", "email"), 202),
+    "resend": Scenario(invited_email("resend"), 202),
+    "preview": Scenario(sample_token("preview"), 200),
+    "accept": Scenario(sample_token("accept"), 200),
+    "renew": Scenario(sample_token("renew", then=timedelta(days=8)), 202),
+    "openapi": Scenario(nothing, 200),
+    "accept_page": Scenario(nothing, 200),
+    "accept_page_head": Scenario(nothing, 200),
+    "provision": Scenario(nothing, 201),
+    "get_account": Scenario(sample_account("get_account"), 200),
+    "invite": Scenario(sample_account("invite", "invited_by"), 201),
+    "list_invitations": Scenario(sample_account("list_invitations"), 200),
+    "revoke": Scenario(sample_invitation, 204),
+}
+# The documented answers when the ids and the token of the samples exist nowhere.
+EMPTY: dict[str, tuple[int, str | None]] = {
+    "register": (201, None),
+    "pending": (201, None),
+    "join": (404, "NOT_FOUND"),
+    "resend": (202, None),
+    "preview": (404, "INVITATION_NOT_FOUND"),
+    "accept": (404, "INVITATION_NOT_FOUND"),
+    "renew": (404, "INVITATION_NOT_FOUND"),
+    "openapi": (200, None),
+    "accept_page": (200, None),
+    "accept_page_head": (200, None),
+    "provision": (201, None),
+    "get_account": (404, "NOT_FOUND"),
+    "invite": (404, "NOT_FOUND"),
+    "list_invitations": (404, "NOT_FOUND"),
+    "revoke": (404, "INVITATION_NOT_FOUND"),
+}
+
+
+def answer_of(raw: dict[str, Any]) -> tuple[int, Any]:
+    headers = {name.lower(): values[-1] for name, values in (raw.get("multiValueHeaders") or {}).items()}
+    headers |= {name.lower(): value for name, value in (raw.get("headers") or {}).items()}
+    text = raw.get("body") or ""
+    is_json = headers.get("content-type", "").startswith("application/json")
+    return raw["statusCode"], json.loads(text) if text and is_json else text or None
+
+
+# --- The files ---
+
+
+def test_samples_cover_every_operation() -> None:
+    assert set(SAMPLES) == {*SEEDED, "cleanup_schedule"}
+    assert set(SAMPLES) == {*EMPTY, "cleanup_schedule"}
+
+
+def test_every_api_route_in_the_template_has_a_sample_event() -> None:
+    sampled = {(load_event(name)["resource"], load_event(name)["httpMethod"]) for name in API_SAMPLES}
+
+    assert template_routes() - sampled == set()
+
+
+def test_every_schedule_in_the_template_has_a_sample_event() -> None:
+    scheduled = {
+        function.logical_id
+        for function in functions().values()
+        for event in function.properties.get("Events", {}).values()
+        if event["Type"] in SCHEDULE_TYPES
+    }
+    sampled = {target(load_event(name)).logical_id for name in SAMPLES if name not in API_SAMPLES}
+
+    assert scheduled == sampled == {"CleanupFunction"}
+
+
+@pytest.mark.parametrize("name", API_SAMPLES)
+def test_api_sample_is_a_rest_proxy_event(name: str) -> None:
+    event = load_event(name)
+
+    assert set(event) >= API_EVENT_KEYS
+    parameters = event["pathParameters"] or {}
+    assert event["path"] == event["resource"].format(**parameters)
+    for parameter, value in parameters.items():
+        assert ID_PATTERNS[parameter].match(value), (parameter, value)
+    context = event["requestContext"]
+    assert {"requestId", "stage", "resourcePath", "identity", "httpMethod"} <= set(context)
+    assert context["resourcePath"] == event["resource"]
+    assert context["httpMethod"] == event["httpMethod"]
+    assert context["path"] == f"/{context['stage']}{event['path']}"
+    assert event["multiValueHeaders"] == {header: [value] for header, value in event["headers"].items()}
+    assert event["isBase64Encoded"] is False
+    if event["httpMethod"] in ("GET", "HEAD", "DELETE"):
+        assert event["body"] is None
+    else:
+        assert isinstance(json.loads(event["body"]), dict)
+        assert event["headers"]["Content-Type"] == "application/json"
+    if query := event["queryStringParameters"]:
+        assert event["multiValueQueryStringParameters"] == {key: [value] for key, value in query.items()}
+
+
+def test_pending_sample_is_a_registration_with_another_body() -> None:
+    register, pending = load_event("register"), load_event("pending")
+
+    assert (pending["resource"], pending["httpMethod"]) == (register["resource"], register["httpMethod"])
+    assert body_of("pending")["email"] != body_of("register")["email"]
+
+
+def test_schedule_sample_is_an_eventbridge_scheduler_event() -> None:
+    event = load_event("cleanup_schedule")
+
+    assert event["source"] == "aws.scheduler"
+    assert event["detail-type"] == "Scheduled Event"
+    assert event["resources"][0].startswith("arn:aws:scheduler:")
+
+
+# --- The samples, invoked on moto ---
+
+
+@pytest.mark.parametrize("name", sorted(SEEDED))
+def test_api_sample_on_its_data_answers_as_documented(runtime: Services, clock: FakeClock, name: str) -> None:
+    scenario = SEEDED[name]
+    scenario.given(runtime, clock)
+
+    status, body = answer_of(invoke(name))
+
+    assert status == scenario.status, body
+    if scenario.code:
+        assert body["code"] == scenario.code
+
+
+def test_join_sample_sends_the_invitation_to_its_email(runtime: Services, clock: FakeClock) -> None:
+    SEEDED["join"].given(runtime, clock)
+
+    invoke("join")
+
+    assert [set(mail.to) for mail in sent_emails()] == [{body_of("join")["email"]}]
+
+
+def test_preview_sample_shows_the_seeded_invitation(runtime: Services, clock: FakeClock) -> None:
+    SEEDED["preview"].given(runtime, clock)
+
+    _, body = answer_of(invoke("preview"))
+
+    assert body["status"] == "pending"
+    assert body["company_name"] == "ACME Ltd"
+
+
+def test_list_invitations_sample_lists_the_seeded_invitation(runtime: Services, clock: FakeClock) -> None:
+    SEEDED["list_invitations"].given(runtime, clock)
+
+    _, body = answer_of(invoke("list_invitations"))
+
+    assert [item["status"] for item in body["items"]] == ["pending"]
+
+
+def test_openapi_sample_answers_a_document_of_every_other_api_route(runtime: Services) -> None:
+    _, body = answer_of(invoke("openapi"))
+
+    assert body["openapi"].startswith("3.")
+    documented = {(path, method.upper()) for path, operations in body["paths"].items() for method in operations}
+    api_routes = {(path, method) for path, method in template_routes() if path.startswith("/v1/")}
+    assert api_routes - {("/v1/openapi.json", "GET")} <= documented
+
+
+def test_accept_page_sample_answers_the_page(runtime: Services) -> None:
+    status, page = answer_of(invoke("accept_page"))
+
+    assert status == 200
+    assert "<html" in page.lower()
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY))
+def test_api_sample_on_empty_tables_answers_documented_status(runtime: Services, name: str) -> None:
+    expected_status, expected_code = EMPTY[name]
+
+    status, body = answer_of(invoke(name))
+
+    assert status == expected_status, body
+    assert status < 500
+    if expected_code:
+        assert body["code"] == expected_code
+
+
+def test_cleanup_schedule_sample_expires_overdue_invitations(runtime: Services, clock: FakeClock) -> None:
+    overdue_invitation(runtime, clock)
+
+    assert invoke("cleanup_schedule") == {"expired": 1}
+    assert invoke("cleanup_schedule") == {"expired": 0}
+
+
+def test_cleanup_schedule_sample_on_empty_tables_expires_nothing(runtime: Services) -> None:
+    assert invoke("cleanup_schedule") == {"expired": 0}
