@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 
@@ -11,18 +10,9 @@ from tests.conftest import ACCEPT_PAGE_URL
 from tests.support.api import Api
 from tests.support.aws import SENDER, SentEmail, sent_emails
 from tests.support.fakes import FakeClock
+from tests.support.story import JANE, provision
 
-JANE = "jane@example.com"
 FIRST_EXPIRY_IN_WORDS = "03 December 2026 at 09:00 UTC"  # the FakeClock's start plus the seven-day TTL
-
-
-def provision(api: Api, email: str = JANE, company_name: str = "ACME Ltd", created_via: str = "sales") -> Any:
-    answer = api.post(
-        "/v1/internal/accounts",
-        {"company_name": company_name, "administrator_email": email, "created_via": created_via},
-    )
-    assert answer.status == 201, answer.body
-    return answer.body
 
 
 def only_email() -> SentEmail:

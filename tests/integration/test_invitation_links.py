@@ -9,23 +9,9 @@ import pytest
 from tests.support.api import Api
 from tests.support.aws import sent_emails
 from tests.support.fakes import FakeClock
+from tests.support.story import FIRST_EXPIRY, JANE, latest_token, provision
 
-JANE = "jane@example.com"
 UNKNOWN_TOKEN = "A" * 43  # token-shaped, never issued
-FIRST_EXPIRY = "2026-12-03T09:00:00Z"  # the FakeClock's start plus the seven-day TTL
-
-
-def provision(api: Api, email: str = JANE, company_name: str = "ACME Ltd", created_via: str = "sales") -> Any:
-    answer = api.post(
-        "/v1/internal/accounts",
-        {"company_name": company_name, "administrator_email": email, "created_via": created_via},
-    )
-    assert answer.status == 201, answer.body
-    return answer.body
-
-
-def latest_token() -> str:
-    return sent_emails()[-1].token
 
 
 def preview(api: Api, token: str) -> Any:

@@ -8,19 +8,10 @@ from tests.support.api import Api
 from tests.support.aws import sent_emails
 from tests.support.events import LambdaContext
 from tests.support.fakes import FakeClock
+from tests.support.story import JANE, provision
 from tools.functions import functions
 
-JANE = "jane@example.com"
 UNKNOWN_ACCOUNT = "acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7"
-
-
-def provision(api: Api, email: str = JANE, company_name: str = "ACME Ltd") -> Any:
-    answer = api.post(
-        "/v1/internal/accounts",
-        {"company_name": company_name, "administrator_email": email, "created_via": "sales"},
-    )
-    assert answer.status == 201, answer.body
-    return answer.body
 
 
 def join(api: Api, account_id: str, email: str = JANE) -> Any:

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from tests.support.api import Answer, Api
 from tests.support.aws import sent_emails
 from tests.support.fakes import FakeClock
+from tests.support.story import JANE, latest_token, provision
 
-JANE = "jane@example.com"
 DAY = 86_400
-
-
-def provision(api: Api, email: str = JANE, company_name: str = "ACME Ltd") -> Any:
-    answer = api.post(
-        "/v1/internal/accounts",
-        {"company_name": company_name, "administrator_email": email, "created_via": "sales"},
-    )
-    assert answer.status == 201, answer.body
-    return answer.body
-
-
-def latest_token() -> str:
-    return sent_emails()[-1].token
 
 
 def join(api: Api, account_id: str) -> Answer:

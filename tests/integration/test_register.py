@@ -9,18 +9,7 @@ import pytest
 from tests.support.api import Api
 from tests.support.aws import sent_emails
 from tests.support.fakes import FakeClock
-
-JANE = "jane@example.com"
-FIRST_EXPIRY = "2026-12-03T09:00:00Z"  # the FakeClock's start plus the seven-day TTL
-
-
-def provision(api: Api, email: str = JANE, company_name: str = "ACME Ltd", created_via: str = "sales") -> Any:
-    answer = api.post(
-        "/v1/internal/accounts",
-        {"company_name": company_name, "administrator_email": email, "created_via": created_via},
-    )
-    assert answer.status == 201, answer.body
-    return answer.body
+from tests.support.story import FIRST_EXPIRY, JANE, provision
 
 
 def register(api: Api, email: str = JANE, company_name: str = "ACME", **extra: str) -> Any:
