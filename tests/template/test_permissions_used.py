@@ -1,0 +1,124 @@
+"""The least-privilege table checked against behaviour: every DynamoDB action a function really makes is granted."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from business_accounts.mailer import MailDeliveryError
+from business_accounts.services import Services, dynamodb_client, services
+from tests.support.api import Api, routes
+from tests.support.events import LambdaContext
+from tests.support.fakes import FakeClock
+from tests.support.story import latest_token
+from tests.template.test_permissions import USES
+from tools.functions import functions
+
+_ITEM_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+
+
+class Recorder:
+    """(function, action, resource) for every DynamoDB call, attributed to the function being invoked."""
+
+    def __init__(self) -> None:
+        self.function = ""
+        self.used: dict[str, set[tuple[str, str]]] = defaultdict(set)
+
+    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        if model.name == "TransactWriteItems":
+            for item in params["TransactItems"]:
+                ((operation, request),) = item.items()
+                self._add(_ITEM_ACTIONS[operation], request["TableName"], None)
+        else:
+            self._add(model.name, params.get("TableName", ""), params.get("IndexName"))
+
+    def _add(self, action: str, table: str, index: str | None) -> None:
+        self.used[self.function].add((f"dynamodb:{action}", f"{table}/index/{index}" if index else table))
+
+
+class FailingOnce:
+    """A mailer that fails its first email, so the undo path of every sending route runs too."""
+
+    def __init__(self, mailer: Any) -> None:
+        self.mailer, self.failed = mailer, False
+
+    def send_invitation(self, email: Any) -> None:
+        if not self.failed:
+            self.failed = True
+            raise MailDeliveryError("MessageRejected")
+        self.mailer.send_invitation(email)
+
+
+@pytest.fixture
+def recorder(runtime: Services) -> Recorder:
+    recorder = Recorder()
+    dynamodb_client().meta.events.register("provide-client-params.dynamodb.*", recorder)
+    return recorder
+
+
+class RecordingApi(Api):
+    def __init__(self, recorder: Recorder) -> None:
+        super().__init__()
+        self._recorder = recorder
+
+    def request(self, method: str, path: str, **options: Any) -> Any:
+        for route in routes():
+            if route.method == method and route.pattern.match(path.partition("?")[0]):
+                self._recorder.function = route.function.logical_id
+        return super().request(method, path, **options)
+
+
+def test_every_dynamodb_action_a_function_makes_is_in_its_policy(
+    recorder: Recorder, runtime: Services, clock: FakeClock
+) -> None:
+    api = RecordingApi(recorder)
+    services.use(dataclasses.replace(runtime, mailer=FailingOnce(runtime.mailer)))
+    api.post(
+        "/v1/internal/accounts", {"company_name": "A", "administrator_email": "a@example.com", "created_via": "sales"}
+    )
+    services.use(runtime)
+
+    account = api.post(
+        "/v1/internal/accounts", {"company_name": "A", "administrator_email": "a@example.com", "created_via": "sales"}
+    ).body["account_id"]
+    api.post("/v1/accounts", {"email": "a@example.com", "company_name": "A"})
+    api.post("/v1/accounts", {"email": "new@example.com", "company_name": "N"}, headers={"Idempotency-Key": "k"})
+    for step in range(4):  # each sending route once on its happy path and once where SES fails (undo)
+        clock.advance(minutes=2)
+        mailer = FailingOnce(runtime.mailer) if step % 2 else runtime.mailer
+        services.use(dataclasses.replace(runtime, mailer=mailer))
+        api.post(f"/v1/accounts/{account}/join", {"email": "a@example.com"})
+        clock.advance(minutes=2)
+        api.post("/v1/invitations/resend", {"email": "a@example.com"})
+        api.post("/v1/invitations/resend", {"email": "nobody@example.com"})
+        clock.advance(minutes=2)
+        api.post("/v1/invitations/renew", {"token": latest_token()})
+        clock.advance(minutes=2)
+        api.post(f"/v1/internal/accounts/{account}/invitations", {"email": f"colleague{step}@example.com"})
+    services.use(runtime)
+    api.post("/v1/invitations/preview", {"token": latest_token()})
+    listed = api.get(f"/v1/internal/accounts/{account}/invitations").body["items"]
+    api.delete(f"/v1/internal/accounts/{account}/invitations/{listed[0]['invitation_id']}")
+    api.get(f"/v1/internal/accounts/{account}")
+    clock.advance(minutes=2)
+    api.post(f"/v1/accounts/{account}/join", {"email": "a@example.com"})
+    api.post("/v1/invitations/accept", {"token": latest_token()})
+    clock.advance(days=8)
+    recorder.function = "CleanupFunction"
+    functions()["CleanupFunction"].entry_point()({}, LambdaContext())
+
+    names = {"AccountsTable", "InvitationsTable", "IdempotencyTable"}
+    for function, used in recorder.used.items():
+        assert {resource.split("/")[0] for _, resource in used} <= names
+        granted = {(action, resource) for action, resource in USES[function] if action.startswith("dynamodb:")}
+        assert used <= granted, {function: used - granted}
+    assert set(recorder.used) >= {"RegisterFunction", "JoinFunction", "ResendFunction", "InvitationTokenFunction"}
+    assert set(recorder.used) >= {"InternalFunction", "CleanupFunction"}
