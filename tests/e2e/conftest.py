@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -103,12 +104,14 @@ def _keep_reading(stack: LocalStack) -> None:
     threading.Thread(target=drain, daemon=True).start()
 
 
-def stop_stack(stack: LocalStack) -> None:
-    stack.process.terminate()
+def stop_stack(stack: LocalStack) -> int:
+    """Ctrl-C, as a person stops it; the exit code (0 for a clean stop)."""
+    stack.process.send_signal(signal.SIGINT)
     try:
-        stack.process.wait(timeout=20)
+        return stack.process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         stack.process.kill()
+        return -1
 
 
 @pytest.fixture(scope="session")

@@ -131,7 +131,8 @@ def test_local_stack_env_vars_override_and_fast_schedule_take_effect(tmp_path: P
         assert again.status_code == 201  # no cooldown for the internal function alone
         assert any("schedule CleanupFunction.Hourly returned" in line for line in _wait_for_schedule(stack))
     finally:
-        stop_stack(stack)
+        exit_code = stop_stack(stack)
+    assert exit_code == 0, "".join(stack.output[-20:])  # Ctrl-C stops it cleanly
 
 
 def _wait_for_schedule(stack: LocalStack) -> list[str]:
