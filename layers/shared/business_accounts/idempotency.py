@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -21,8 +21,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from business_accounts.errors import IdempotencyKeyReused, RequestInProgress, ServiceUnavailable
-
-Answer = TypeVar("Answer", bound=BaseModel)
 
 
 @cache

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from business_accounts import api
 from business_accounts.errors import (
@@ -31,8 +30,6 @@ from business_accounts.services import Services
 from business_accounts.store import Issue, TransactionConflict, decode_page_token, encode_page_token
 from business_accounts.tokens import token_hash
 from business_accounts.types import AdministratorState, InvitationStatus, sortable_id
-
-T = TypeVar("T")
 
 _UNUSABLE: dict[InvitationStatus, type[DomainError]] = {
     InvitationStatus.ACCEPTED: InvitationAlreadyAccepted,
@@ -178,7 +175,7 @@ def _reissue(services: Services, email: str, owner: EmailOwnership, mail_log: Ma
 
 
 def join(services: Services, *, account_id: str, email: str) -> api.InvitationSent:
-    """ "Join COMPANY": a fresh invitation to an account the email is invited to; earlier links stop working."""
+    """The "Join COMPANY" button: a fresh invitation to an account the email is invited to; older links die."""
 
     def attempt() -> api.InvitationSent:
         owner, mail_log = services.store.email_record(email)
@@ -193,7 +190,7 @@ def join(services: Services, *, account_id: str, email: str) -> api.InvitationSe
 
 
 def resend(services: Services, *, email: str) -> api.ResendReceived:
-    """ "I did not get the email": the same answer whatever the email's standing, and the same limits."""
+    """The "I did not get the email" link: one answer whatever the email's standing, and the same limits."""
 
     def attempt() -> api.ResendReceived:
         owner, mail_log = services.store.email_record(email)
