@@ -16,13 +16,13 @@ from types import FrameType
 from local import gateway, inbox, invoke, schedules
 from local.cloudformation import Stack
 from local.emulator import Emulator
-from local.functions import build_pools
+from local.functions import build_pools, ignored_overrides
 from tools.functions import ROOT, template
 
 REGION = "eu-west-1"
 
 
-def _arguments(argv: list[str] | None) -> argparse.Namespace:
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT") or 3000))
     parser.add_argument("--lambda-port", type=int, default=int(os.environ.get("LAMBDA_PORT") or 3001))
@@ -49,7 +49,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
-    arguments = _arguments(argv)
+    arguments = parse_arguments(argv)
     started = time.monotonic()
     overrides = json.loads(arguments.env_vars.read_text()) if arguments.env_vars else {}
     api_url = f"http://127.0.0.1:{arguments.api_port}"
@@ -82,6 +82,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Schedule        {schedule.name} {schedule.expression}, every {period:g} s")
     for note in skipped:
         print(f"Schedule        {note}")
+    for note in ignored_overrides(stack, overrides):
+        print(f"env-vars        {note}")
     print(f"Ready in {time.monotonic() - started:.1f} s. Ctrl-C stops.", flush=True)
 
     def shut_down(signum: int, frame: FrameType | None) -> None:

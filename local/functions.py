@@ -109,17 +109,39 @@ class FunctionPool:
             instance.stop()
 
 
-def environment(stack: Stack, function: dict[str, Any], logical_id: str, overrides: dict[str, Any]) -> dict[str, str]:
-    """Globals + the function's own variables, resolved, then `sam local --env-vars` overrides, then the runtime's."""
+def _declared(stack: Stack, function: dict[str, Any]) -> dict[str, Any]:
     globals_ = stack.template.get("Globals", {}).get("Function", {})
-    declared = {
+    return {
         **globals_.get("Environment", {}).get("Variables", {}),
         **function.get("Environment", {}).get("Variables", {}),
     }
-    variables = {name: str(stack.resolve(value)) for name, value in declared.items()}
+
+
+def environment(stack: Stack, function: dict[str, Any], logical_id: str, overrides: dict[str, Any]) -> dict[str, str]:
+    """Globals + the function's own variables, resolved, then the `sam local --env-vars` overrides."""
+    variables = {name: str(stack.resolve(value)) for name, value in _declared(stack, function).items()}
     for scope in ("Parameters", logical_id):  # as sam local: only variables the template declares
         variables |= {name: str(value) for name, value in overrides.get(scope, {}).items() if name in variables}
     return variables
+
+
+def ignored_overrides(stack: Stack, overrides: dict[str, Any]) -> list[str]:
+    """What in an env-vars file reaches no function, so that a typo does not pass in silence."""
+    functions = {
+        name: _declared(stack, resource["Properties"])
+        for name, resource in stack.template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+    notes = []
+    for scope, variables in overrides.items():
+        if scope != "Parameters" and scope not in functions:
+            notes.append(f"{scope}: no such function")
+            continue
+        declared = set().union(*functions.values()) if scope == "Parameters" else set(functions[scope])
+        notes += [
+            f"{scope}.{name}: not declared in the template, ignored" for name in variables if name not in declared
+        ]
+    return notes
 
 
 def runtime_environment(stack: Stack, logical_id: str, aws_endpoint: str, memory_mb: int) -> dict[str, str]:
@@ -161,6 +183,7 @@ def build_pools(
             handler=function.get("Handler", globals_.get("Handler", "app.lambda_handler")),
             code_dir=str(root / function["CodeUri"]),
             layer_dirs=tuple(str(layers[ref["Ref"]]) for ref in layer_refs if ref.get("Ref") in layers),
+            # Lambda's own variables first; the template's (and their overrides) win where both set one.
             environment=runtime_environment(stack, logical_id, aws_endpoint, memory)
             | environment(stack, function, logical_id, overrides),
             memory_mb=memory,

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+import boto3
 import pytest
 import requests
 
+from local.__main__ import parse_arguments
 from tests.e2e.conftest import LocalStack, start_stack, stop_stack
+from tools.functions import ROOT, template
 
 
 def new_email() -> str:
@@ -117,7 +121,11 @@ def test_local_stack_lambda_invoke_unknown_function_is_not_found(stack: LocalSta
 
 
 def test_local_stack_env_vars_override_and_fast_schedule_take_effect(tmp_path: Path) -> None:
-    overrides = {"Parameters": {"INVITATION_TTL_SECONDS": "120"}, "InternalFunction": {"INVITE_COOLDOWN_SECONDS": "0"}}
+    overrides = {
+        "Parameters": {"INVITATION_TTL_SECONDS": "120", "NOT_IN_THE_TEMPLATE": "x"},
+        "InternalFunction": {"INVITE_COOLDOWN_SECONDS": "0"},
+        "NoSuchFunction": {"A": "b"},
+    }
     stack = start_stack(tmp_path, overrides, "--schedule-rate-factor", "0.0005")
     try:
         email = new_email()
@@ -129,6 +137,11 @@ def test_local_stack_env_vars_override_and_fast_schedule_take_effect(tmp_path: P
         account_id = answer.json()["account_id"]
         again = stack.post(f"/v1/internal/accounts/{account_id}/invitations", {"email": email})
         assert again.status_code == 201  # no cooldown for the internal function alone
+        joined = stack.post(f"/v1/accounts/{account_id}/join", {"email": email})
+        assert joined.status_code == 429  # the join function kept its 60-second cooldown
+        notes = [line for line in stack.output if line.startswith("env-vars")]
+        assert any("Parameters.NOT_IN_THE_TEMPLATE: not declared in the template, ignored" in line for line in notes)
+        assert any("NoSuchFunction: no such function" in line for line in notes)
         assert any("schedule CleanupFunction.Hourly returned" in line for line in _wait_for_schedule(stack))
     finally:
         exit_code = stop_stack(stack)
@@ -144,3 +157,46 @@ def _wait_for_schedule(stack: LocalStack) -> list[str]:
             break
         time.sleep(0.2)
     return list(stack.output)
+
+
+def test_local_stack_tables_match_the_template_keys_indexes_and_ttl(stack: LocalStack) -> None:
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.aws_endpoint,
+        region_name="eu-west-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    for logical_id, resource in template()["Resources"].items():
+        if resource["Type"] != "AWS::DynamoDB::Table":
+            continue
+        declared = resource["Properties"]
+        table = dynamodb.describe_table(TableName=logical_id)["Table"]
+        ttl = dynamodb.describe_time_to_live(TableName=logical_id)["TimeToLiveDescription"]
+
+        assert table["KeySchema"] == declared["KeySchema"]
+        indexes = {index["IndexName"]: index for index in table.get("GlobalSecondaryIndexes", [])}
+        for index in declared.get("GlobalSecondaryIndexes", []):
+            assert indexes[index["IndexName"]]["KeySchema"] == index["KeySchema"]
+            assert indexes[index["IndexName"]]["Projection"]["ProjectionType"] == index["Projection"]["ProjectionType"]
+        assert ttl == {
+            "TimeToLiveStatus": "ENABLED",
+            "AttributeName": declared["TimeToLiveSpecification"]["AttributeName"],
+        }
+
+
+def test_local_stack_defaults_are_the_spec_ports_and_make_run_passes_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("API_PORT", "LAMBDA_PORT", "AWS_PORT", "ENV_VARS"):
+        monkeypatch.delenv(name, raising=False)
+
+    defaults = parse_arguments([])
+    dry_run = subprocess.run(
+        ["make", "-n", "run", "ENV_VARS=env.json", "API_PORT=8000"],  # noqa: S607 - make from PATH
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    assert (defaults.api_port, defaults.lambda_port, defaults.aws_port) == (3000, 3001, 5000)
+    assert "-m local --env-vars env.json --api-port 8000" in dry_run

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import boto3
 import pytest
 
 from tests.support.api import Answer, Api
+from tests.support.aws import TABLE_NAMES
 
 JANE = "jane@example.com"
 BODY = {"email": JANE, "company_name": "ACME Ltd", "country": "DE"}
@@ -146,3 +149,36 @@ def test_idempotency_key_over_255_characters_creates_no_account(api: Api) -> Non
     register(api, key="k" * 256)
 
     assert register(api).status == 201
+
+
+def _idempotency_records() -> list[dict[str, Any]]:
+    table = boto3.resource("dynamodb").Table(TABLE_NAMES["IdempotencyTable"])
+    items: list[dict[str, Any]] = table.scan()["Items"]
+    return items
+
+
+def test_idempotency_record_is_kept_for_one_hour(api: Api) -> None:
+    before = int(time.time())
+
+    register(api, key="hour-1")
+
+    (record,) = _idempotency_records()
+    assert before + 3600 <= int(record["expiration"]) <= int(time.time()) + 3600
+
+
+def test_idempotency_after_the_hour_the_key_is_forgotten(api: Api) -> None:
+    first = register(api, key="hour-1")
+    table = boto3.resource("dynamodb").Table(TABLE_NAMES["IdempotencyTable"])
+    for record in _idempotency_records():  # an hour passes for the idempotency store
+        table.update_item(
+            Key={"id": record["id"]},
+            UpdateExpression="SET expiration = :past",
+            ExpressionAttributeValues={":past": int(time.time()) - 1},
+        )
+
+    again = register(api, key="hour-1")
+    other = register(api, {"email": "other@example.com", "company_name": "Other"}, key="hour-1")
+
+    assert first.status == 201
+    assert again.code == "ALREADY_REGISTERED"  # decided afresh: the account exists now
+    assert other.status == 201  # the key no longer belongs to the first body

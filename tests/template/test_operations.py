@@ -54,6 +54,8 @@ def test_every_table_is_on_demand_recoverable_encrypted_expiring_and_retained(ta
     assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert properties["SSESpecification"]["SSEEnabled"] is True
     assert properties["TimeToLiveSpecification"]["Enabled"] is True
+    expected_ttl = "expiration" if table == "IdempotencyTable" else "ttl"  # Powertools' name; ours
+    assert properties["TimeToLiveSpecification"]["AttributeName"] == expected_ttl
     assert properties["DeletionProtectionEnabled"] == {"Fn::If": ["IsProd", True, False]}
     assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain"
 

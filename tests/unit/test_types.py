@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
 
+from business_accounts import tokens
 from business_accounts.api import RegisterRequest
 from business_accounts.types import iso, normalise_email, sortable_id
 
@@ -60,3 +64,15 @@ def test_iso_writes_utc_with_z_to_the_second() -> None:
 
     assert iso(instant) == "2026-11-26T09:30:15Z"
     assert iso(datetime(2026, 1, 1, tzinfo=UTC)) == "2026-01-01T00:00:00Z"
+
+
+def test_new_token_is_256_bits_from_the_secrets_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[int] = []
+    real = secrets.token_urlsafe
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda size: asked.append(size) or real(size))
+
+    token = tokens.new_token()
+
+    assert asked == [32]
+    assert len(base64.urlsafe_b64decode(token + "=")) == 32
+    assert tokens.token_hash(token) == hashlib.sha256(token.encode()).hexdigest()
