@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
-import json
-import threading
-from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
-from types import ModuleType
-from typing import Any, ClassVar
 
 import boto3
 import pytest
@@ -21,63 +15,15 @@ from moto.dynamodb.models import DynamoDBBackend
 from business_accounts.services import Services
 from business_accounts.tokens import token_hash
 from local.atomic import READS, WRITES, atomic_dynamodb
-from tests.support.api import Answer, Api, routes
+from tests.support.api import Answer, Api
 from tests.support.aws import REGION, TABLE_NAMES, sent_emails
-from tests.support.events import LambdaContext, api_event
 from tests.support.fakes import FakeClock
-from tools.functions import Function, functions
+from tests.support.racing import WORKERS, ExecutionEnvironment, outcomes, together
+from tools.functions import functions
 
 JANE = "jane@example.com"
-WORKERS = 10
 RACING_FUNCTIONS = ("RegisterFunction", "JoinFunction", "InvitationTokenFunction")
 RACERS = ("accept", "cleanup")
-
-
-class ExecutionEnvironment:
-    """One Lambda execution environment: its own copy of each handler module, as each environment has on Lambda.
-
-    Powertools' resolver keeps the request being resolved in the module's `app` (`app.context`, cleared when a
-    request ends), which is right on Lambda, where an environment serves one request at a time, but lets
-    threads sharing one module answer with each other's route (a 202 route answering 200). So each racing
-    thread gets an environment of its own; the layer package stays shared, as one process has it. Its
-    Powertools logger and metrics are process-wide too: under threads a log line may carry another request's
-    correlation id, and a metric may be flushed with another invocation's EMF line; no assertion here reads them.
-    """
-
-    _modules: ClassVar[dict[tuple[int, str], ModuleType]] = {}
-
-    def __init__(self, number: int) -> None:
-        self.number = number
-        self._routes = routes()
-
-    def load(self, function: Function) -> ModuleType:
-        key = (self.number, function.logical_id)
-        if key not in self._modules:
-            name = f"function_{function.logical_id}_environment{self.number}"
-            spec = importlib.util.spec_from_file_location(
-                name, function.code_dir / f"{function.handler.split('.')[0]}.py"
-            )
-            assert spec is not None
-            assert spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            self._modules[key] = module
-        return self._modules[key]
-
-    def request(self, method: str, path: str, body: Any = None) -> Answer:
-        for route in self._routes:
-            match = route.pattern.match(path)
-            if route.method == method and match:
-                event = api_event(method, route.resource, path_parameters=match.groupdict(), body=body)
-                handler = getattr(self.load(route.function), route.function.handler.rpartition(".")[2])
-                raw = handler(event, LambdaContext(function_name=route.function.logical_id))
-                headers = {name: values[-1] for name, values in (raw.get("multiValueHeaders") or {}).items()}
-                headers |= raw.get("headers") or {}
-                return Answer(raw["statusCode"], headers, json.loads(raw["body"]) if raw.get("body") else None)
-        raise AssertionError(f"template.yaml has no route for {method} {path}")
-
-    def post(self, path: str, body: Any) -> Answer:
-        return self.request("POST", path, body)
 
 
 @pytest.fixture
@@ -90,26 +36,6 @@ def environments(api: Api) -> Iterator[list[ExecutionEnvironment]]:
                 environment.load(function)
     with atomic_dynamodb():
         yield found
-
-
-def together[T](environments: list[ExecutionEnvironment], *calls: Callable[[ExecutionEnvironment], T]) -> list[T]:
-    """Each call in an execution environment of its own, on WORKERS threads released at once by a barrier."""
-    barrier = threading.Barrier(len(calls))
-
-    def released(call: Callable[[ExecutionEnvironment], T], environment: ExecutionEnvironment) -> T:
-        barrier.wait(timeout=10)
-        return call(environment)
-
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        futures = [
-            pool.submit(released, call, environment)
-            for call, environment in zip(calls, environments[: len(calls)], strict=True)
-        ]
-        return [future.result(timeout=60) for future in futures]
-
-
-def outcomes(answers: list[Answer]) -> Counter[tuple[int, str | None]]:
-    return Counter((answer.status, answer.code) for answer in answers)
 
 
 def provisioned(api: Api, email: str = JANE) -> str:

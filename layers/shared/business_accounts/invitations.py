@@ -128,9 +128,9 @@ def deliver(
     try:
         services.store.issue(issue)
     except TransactionConflict as conflict:
-        if "mail_log" in conflict.failed:  # another email to this address went out a moment ago
+        if set(conflict.failed) == {"mail_log"}:  # only that: another email to this address went out just now
             raise RateLimited(retry_after=max(1, services.settings.invite_cooldown_seconds)) from conflict
-        raise
+        raise  # the email changed hands or invitations meanwhile: the caller decides again on fresh reads
     log_extra = {"email": mask_email(invitation.email), "invitation_id": invitation.invitation_id}
     try:
         services.mailer.send_invitation(
