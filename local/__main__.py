@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     schedules.start(found, stop, arguments.schedule_rate_factor)
 
     print(f"AWS (moto)      {emulator.endpoint}: {', '.join(created)}")
-    for route in gateway.routes(stack, pools):
+    for route in gateway.routes(pools):
         print(f"  {route.method:6} {api_url}{route.resource} -> {route.pool.logical_id}")
     print(f"API             {api_url}   inbox: {api_url}/_local/inbox")
     print(f"Lambda invoke   http://127.0.0.1:{arguments.lambda_port} ({', '.join(pools)})")

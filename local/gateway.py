@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from local.cloudformation import Stack
 from local.functions import FunctionPool
+from tools.functions import api_routes
 
 # A page of the local stack itself (the inbox): (method, path) -> (status, content type, body) or None.
 LocalPages = Callable[[str, str], "tuple[int, str, bytes] | None"]
@@ -23,38 +24,27 @@ LocalPages = Callable[[str, str], "tuple[int, str, bytes] | None"]
 
 @dataclass(frozen=True)
 class Route:
+    """A template route and the pool of the function behind it."""
+
     method: str
     resource: str
     pattern: re.Pattern[str]
     pool: FunctionPool
 
 
-def routes(stack: Stack, pools: dict[str, FunctionPool]) -> list[Route]:
-    found = []
-    for logical_id, pool in pools.items():
-        events = stack.template["Resources"][logical_id]["Properties"].get("Events", {})
-        for event in events.values():
-            if event["Type"] != "Api":
-                continue
-            resource = event["Properties"]["Path"]
-            pattern = re.compile(
-                "^" + re.sub(r"\\\{(\w+)\\\+\\\}|\\\{(\w+)\\\}", _parameter_pattern, re.escape(resource)) + "$"
-            )
-            found.append(Route(event["Properties"]["Method"].upper(), resource, pattern, pool))
-    # Literal paths before parameterised ones, as API Gateway prefers the most specific resource.
-    return sorted(found, key=lambda route: route.resource.count("{"))
-
-
-def _parameter_pattern(match: re.Match[str]) -> str:
-    greedy, name = match.group(1), match.group(2)
-    return f"(?P<{greedy}>.+)" if greedy else f"(?P<{name}>[^/]+)"
+def routes(pools: dict[str, FunctionPool]) -> list[Route]:
+    return [
+        Route(route.method, route.resource, route.pattern, pools[route.function.logical_id])
+        for route in api_routes()
+        if route.function.logical_id in pools
+    ]
 
 
 class Gateway:
     """Matches a request to a route, builds the event, invokes the function and translates its answer."""
 
     def __init__(self, stack: Stack, pools: dict[str, FunctionPool], local_pages: LocalPages) -> None:
-        self._routes = routes(stack, pools)
+        self._routes = routes(pools)
         self._stage = stack.parameters.get("Stage", "dev")
         self._local_pages = local_pages
 

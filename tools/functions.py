@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,3 +85,41 @@ def functions() -> dict[str, Function]:
             properties=properties,
         )
     return found
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """One `Api` event of the template: method, resource path (with `{name}` parameters) and its function."""
+
+    method: str
+    resource: str
+    pattern: re.Pattern[str]
+    function: Function
+
+
+def _path_pattern(resource: str) -> re.Pattern[str]:
+    """`/v1/accounts/{account_id}/join` -> a regex with named groups; `{proxy+}` takes the rest of the path."""
+    parts = re.split(r"(\{\w+\+?\})", resource)
+    regex = "".join(
+        (f"(?P<{part[1:-2]}>.+)" if part.endswith("+}") else f"(?P<{part[1:-1]}>[^/]+)")
+        if part.startswith("{")
+        else re.escape(part)
+        for part in parts
+    )
+    return re.compile(f"^{regex}$")
+
+
+def api_routes() -> list[ApiRoute]:
+    """Every API route of the template, literal paths before parameterised ones, as API Gateway prefers."""
+    found = [
+        ApiRoute(
+            event["Properties"]["Method"].upper(),
+            event["Properties"]["Path"],
+            _path_pattern(event["Properties"]["Path"]),
+            function,
+        )
+        for function in functions().values()
+        for event in function.properties.get("Events", {}).values()
+        if event["Type"] == "Api"
+    ]
+    return sorted(found, key=lambda route: route.resource.count("{"))

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from tests.support.events import LambdaContext, api_event
-from tools.functions import Function, functions
+from tools.functions import ApiRoute, api_routes
 
 
 @dataclass(frozen=True)
@@ -22,24 +21,8 @@ class Answer:
         return self.body.get("code") if isinstance(self.body, dict) else None
 
 
-@dataclass(frozen=True)
-class Route:
-    method: str
-    resource: str
-    pattern: re.Pattern[str]
-    function: Function
-
-
-def routes() -> list[Route]:
-    found = []
-    for function in functions().values():
-        for event in function.properties.get("Events", {}).values():
-            if event["Type"] != "Api":
-                continue
-            resource = event["Properties"]["Path"]
-            pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", resource) + "$")
-            found.append(Route(event["Properties"]["Method"].upper(), resource, pattern, function))
-    return found
+Route = ApiRoute
+routes = api_routes
 
 
 class Api:
