@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import os
@@ -13,6 +12,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TextIO
+
+from tools.functions import load_module
 
 
 @dataclass(frozen=True)
@@ -85,13 +86,7 @@ def _readable(line: str) -> str:
 def _load_handler(spec: InstanceSpec) -> Any:
     module_name, _, function_name = spec.handler.rpartition(".")
     path = Path(spec.code_dir) / (module_name.replace(".", "/") + ".py")
-    module_spec = importlib.util.spec_from_file_location(module_name, path)
-    assert module_spec is not None
-    assert module_spec.loader is not None
-    module = importlib.util.module_from_spec(module_spec)
-    sys.modules[module_name] = module
-    module_spec.loader.exec_module(module)
-    return getattr(module, function_name)
+    return getattr(load_module(module_name, path), function_name)
 
 
 def serve(spec: InstanceSpec, connection: Connection) -> None:

@@ -44,6 +44,17 @@ def template() -> dict[str, Any]:
         return yaml.load(stream, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
 
 
+def load_module(name: str, path: Path) -> ModuleType:
+    """Import the file at `path` as module `name`, as Lambda imports a handler from its code folder."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 @dataclass(frozen=True)
 class Function:
     logical_id: str
@@ -51,19 +62,15 @@ class Function:
     handler: str
     properties: dict[str, Any]
 
+    @property
+    def module_path(self) -> Path:
+        """The file of the handler's module: `app.lambda_handler` -> CodeUri/app.py."""
+        return self.code_dir / (self.handler.rpartition(".")[0].replace(".", "/") + ".py")
+
     def load(self) -> ModuleType:
         """Import the handler's module from its own folder under a unique name, as each Lambda has its own."""
-        module_name, _, _ = self.handler.rpartition(".")
-        unique = f"function_{self.logical_id}_{module_name}"
-        if unique in sys.modules:
-            return sys.modules[unique]
-        spec = importlib.util.spec_from_file_location(unique, self.code_dir / f"{module_name.replace('.', '/')}.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[unique] = module
-        spec.loader.exec_module(module)
-        return module
+        unique = f"function_{self.logical_id}"
+        return sys.modules.get(unique) or load_module(unique, self.module_path)
 
     def entry_point(self) -> Callable[[dict[str, Any], Any], Any]:
         handler: Callable[[dict[str, Any], Any], Any] = getattr(self.load(), self.handler.rpartition(".")[2])

@@ -16,7 +16,7 @@ from business_accounts.services import Services
 from business_accounts.tokens import token_hash
 from local.atomic import READS, WRITES, atomic_dynamodb
 from tests.support.api import Answer, Api
-from tests.support.aws import REGION, TABLE_NAMES, sent_emails
+from tests.support.aws import REGION, TABLE_NAMES, sent_emails, stored_invitation_status
 from tests.support.fakes import FakeClock
 from tests.support.racing import WORKERS, ExecutionEnvironment, outcomes, together
 from tools.functions import functions
@@ -59,14 +59,6 @@ def administrators(api: Api, account_id: str) -> list[dict[str, str]]:
     assert answer.status == 200, answer.body
     found: list[dict[str, str]] = answer.body["administrators"]
     return found
-
-
-def invitation_status(token: str) -> str:
-    item = boto3.client("dynamodb", region_name=REGION).get_item(
-        TableName=TABLE_NAMES["InvitationsTable"], Key={"token_hash": {"S": token_hash(token)}}, ConsistentRead=True
-    )["Item"]
-    status: str = item["status"]["S"]
-    return status
 
 
 # --- The lock itself ---
@@ -128,7 +120,7 @@ def test_concurrent_accepts_of_one_token_make_exactly_one_200(
 
     expected = {(200, None): 1, (409, "INVITATION_ALREADY_ACCEPTED"): WORKERS - 1}
     assert outcomes(answers) == expected, [a.body for a in answers]
-    assert invitation_status(token) == "accepted"
+    assert stored_invitation_status(token) == "accepted"
     assert administrators(api, account_id) == [{"email": JANE, "state": "active"}]
 
 
@@ -177,14 +169,14 @@ def test_accept_racing_a_newer_invitation_ends_in_one_consistent_state(
     if accepted.status == 200:
         assert (joined.status, joined.code) == (409, "ALREADY_MEMBER"), joined.body
         assert state == [{"email": JANE, "state": "active"}]
-        assert invitation_status(token) == "accepted"
+        assert stored_invitation_status(token) == "accepted"
         assert len(sent_emails()) == 1
     else:
         assert (accepted.status, accepted.code) == (410, "INVITATION_SUPERSEDED"), accepted.body
         assert joined.status == 202, joined.body
         assert state == [{"email": JANE, "state": "invited"}]
-        assert invitation_status(token) == "superseded"
-        assert invitation_status(sent_emails()[-1].token) == "pending"
+        assert stored_invitation_status(token) == "superseded"
+        assert stored_invitation_status(sent_emails()[-1].token) == "pending"
 
 
 @pytest.mark.parametrize(
@@ -216,12 +208,12 @@ def test_accept_racing_the_cleanup_at_expiry_ends_in_one_consistent_state(
     state = administrators(api, account_id)
     if accepted.status == 200:
         assert expired == 0
-        assert invitation_status(token) == "accepted"
+        assert stored_invitation_status(token) == "accepted"
         assert state == [{"email": JANE, "state": "active"}]
     else:
         assert (accepted.status, accepted.code) == (410, "INVITATION_EXPIRED"), accepted.body
         assert expired == 1
-        assert invitation_status(token) == "expired"
+        assert stored_invitation_status(token) == "expired"
         assert state == [{"email": JANE, "state": "invited"}]
 
 
@@ -246,5 +238,5 @@ def test_accepts_of_a_just_expired_token_racing_the_cleanup_all_answer_410(
     assert outcomes([answer for answer in answers if isinstance(answer, Answer)]) == {
         (410, "INVITATION_EXPIRED"): WORKERS - 1
     }
-    assert invitation_status(token) == "expired"
+    assert stored_invitation_status(token) == "expired"
     assert administrators(api, account_id) == [{"email": JANE, "state": "invited"}]

@@ -33,10 +33,9 @@ from botocore.stub import Stubber
 
 from business_accounts.config import load_settings
 from business_accounts.services import Services, build_services, dynamodb_client, services, sesv2_client
-from business_accounts.tokens import token_hash
 from local.atomic import atomic_dynamodb
 from tests.support.api import Answer, Api
-from tests.support.aws import REGION, TABLE_NAMES, sent_emails
+from tests.support.aws import REGION, TABLE_NAMES, sent_emails, stored_invitation_status
 from tests.support.events import LambdaContext
 from tests.support.fakes import FakeClock
 from tests.support.racing import WORKERS, ExecutionEnvironment, outcomes, together
@@ -61,14 +60,6 @@ def stored_account_ids() -> set[str]:
     table = boto3.resource("dynamodb", region_name=REGION).Table(TABLE_NAMES["AccountsTable"])
     items = table.scan(FilterExpression=Attr("sk").eq("ACCOUNT"), ConsistentRead=True)["Items"]
     return {str(item["account_id"]) for item in items}
-
-
-def stored_status(token: str) -> str:
-    item = boto3.client("dynamodb", region_name=REGION).get_item(
-        TableName=TABLE_NAMES["InvitationsTable"], Key={"token_hash": {"S": token_hash(token)}}, ConsistentRead=True
-    )["Item"]
-    status: str = item["status"]["S"]
-    return status
 
 
 def emails_to(address: str) -> int:
@@ -692,9 +683,9 @@ def expired_hold(request: pytest.FixtureRequest, api: Api, clock: FakeClock) -> 
     if request.param == "after-cleanup":
         cleanup = functions()["CleanupFunction"].entry_point()
         assert cleanup({}, LambdaContext(function_name="CleanupFunction")) == {"expired": 1}
-        assert stored_status(token) == "expired"
+        assert stored_invitation_status(token) == "expired"
     else:
-        assert stored_status(token) == "pending"
+        assert stored_invitation_status(token) == "pending"
     assert api.post("/v1/invitations/preview", {"token": token}).code == "INVITATION_EXPIRED"
     return ExpiredHold(acme=acme, globex=globex, token=token)
 

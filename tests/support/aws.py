@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 
+from business_accounts.tokens import token_hash
 from local import emulator
 from local.cloudformation import Stack
 from local.inbox import mails
@@ -74,3 +75,12 @@ class CallCounter:
 
     def reset(self) -> None:
         self.calls.clear()
+
+
+def stored_invitation_status(token: str) -> str:
+    """The status as stored (not as computed on read) of the invitation behind `token`."""
+    item = boto3.client("dynamodb", region_name=REGION).get_item(
+        TableName=TABLE_NAMES["InvitationsTable"], Key={"token_hash": {"S": token_hash(token)}}, ConsistentRead=True
+    )["Item"]
+    status: str = item["status"]["S"]
+    return status

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import threading
 from collections import Counter
@@ -13,7 +12,7 @@ from typing import Any, ClassVar
 
 from tests.support.api import Answer, routes
 from tests.support.events import LambdaContext, api_event
-from tools.functions import Function
+from tools.functions import Function, load_module
 
 WORKERS = 10
 
@@ -54,14 +53,7 @@ class ExecutionEnvironment:
     def load(self, function: Function) -> ModuleType:
         key = (self.number, function.logical_id)
         if key not in self._modules:
-            name = f"function_{function.logical_id}_environment{self.number}"
-            spec = importlib.util.spec_from_file_location(
-                name, function.code_dir / f"{function.handler.split('.')[0]}.py"
-            )
-            assert spec is not None
-            assert spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            module = load_module(f"function_{function.logical_id}_environment{self.number}", function.module_path)
             _keep_requests_apart(module.app)
             self._modules[key] = module
         return self._modules[key]
