@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 from moto import mock_aws
 
 from business_accounts import idempotency
@@ -14,6 +15,11 @@ from business_accounts.services import Services, build_services, dynamodb_client
 from tests.support.api import Api
 from tests.support.aws import REGION, SENDER, TABLE_NAMES, CallCounter, create_tables, verify_sender
 from tests.support.fakes import FakeClock, RecordingMailer, SequentialTokens
+
+# Property tests repeat exactly (no example database, a fixed derivation) and allow a slow first example:
+# this machine is shared, and a time limit would make them flaky rather than stricter.
+settings.register_profile("repeatable", derandomize=True, database=None, deadline=None)
+settings.load_profile("repeatable")
 
 ACCEPT_PAGE_URL = "https://account.example.com/invitations/accept"
 ENVIRONMENT = {

@@ -16,23 +16,64 @@ from business_accounts.api import (
     ProvisionedAccount,
     ProvisionRequest,
 )
-from business_accounts.http import answers, create_app
+from business_accounts.errors import (
+    AccountNotFound,
+    AlreadyMember,
+    AlreadyRegistered,
+    ConcurrentUpdate,
+    EmailDeliveryFailed,
+    IdempotencyKeyReused,
+    InvitationAlreadyAccepted,
+    InvitationNotInAccount,
+    InvitationSuperseded,
+    PendingInvitationExists,
+    RateLimited,
+    ServiceUnavailable,
+)
+from business_accounts.http import answers, create_app, link
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services
 from business_accounts.types import AccountId, InvitationId, InvitationStatus
 
 app = create_app()
 TAGS = ["Internal (IAM-signed)"]
+NEW_ACCOUNT = "$response.body#/account_id"
+EMAIL_TAKEN = (AlreadyRegistered, PendingInvitationExists)  # the email belongs to an account already
 
 
 @app.post(
-    "/v1/internal/accounts", status_code=201, responses=answers(201, ProvisionedAccount, 409, 429, 503), tags=TAGS
+    "/v1/internal/accounts",
+    status_code=201,
+    operation_id="provision",
+    responses=answers(
+        201,
+        ProvisionedAccount,
+        *EMAIL_TAKEN,
+        IdempotencyKeyReused,
+        ConcurrentUpdate,
+        RateLimited,
+        EmailDeliveryFailed,
+        ServiceUnavailable,
+        links={
+            "join": link("join", account_id=NEW_ACCOUNT, body={"email": "$response.body#/invitation/email"}),
+            "getAccount": link("getAccount", account_id=NEW_ACCOUNT),
+            "listInvitations": link("listInvitations", account_id=NEW_ACCOUNT),
+            "invite": link("invite", account_id=NEW_ACCOUNT),
+            "revoke": link("revoke", account_id=NEW_ACCOUNT, invitation_id="$response.body#/invitation/invitation_id"),
+        },
+    ),
+    tags=TAGS,
 )
 def provision(request: ProvisionRequest) -> ProvisionedAccount:
     return accounts.provision(services(), request)
 
 
-@app.get("/v1/internal/accounts/<account_id>", responses=answers(200, AccountDetails, 404), tags=TAGS)
+@app.get(
+    "/v1/internal/accounts/<account_id>",
+    operation_id="getAccount",
+    responses=answers(200, AccountDetails, AccountNotFound, ServiceUnavailable),
+    tags=TAGS,
+)
 def get_account(account_id: Annotated[AccountId, Path()]) -> AccountDetails:
     return accounts.get_account(services(), account_id=account_id)
 
@@ -40,18 +81,39 @@ def get_account(account_id: Annotated[AccountId, Path()]) -> AccountDetails:
 @app.post(
     "/v1/internal/accounts/<account_id>/invitations",
     status_code=201,
-    responses=answers(201, PendingInvitation, 404, 409, 429, 503),
+    operation_id="invite",
+    responses=answers(
+        201,
+        PendingInvitation,
+        AccountNotFound,
+        AlreadyMember,
+        *EMAIL_TAKEN,
+        ConcurrentUpdate,
+        RateLimited,
+        EmailDeliveryFailed,
+        ServiceUnavailable,
+        links={
+            "revoke": link(
+                "revoke", account_id="$request.path.account_id", invitation_id="$response.body#/invitation_id"
+            )
+        },
+    ),
     tags=TAGS,
 )
 def invite(account_id: Annotated[AccountId, Path()], request: InviteRequest) -> PendingInvitation:
     return invitations.invite(services(), account_id=account_id, email=request.email, invited_by=request.invited_by)
 
 
-@app.get("/v1/internal/accounts/<account_id>/invitations", responses=answers(200, InvitationPage, 404), tags=TAGS)
+@app.get(
+    "/v1/internal/accounts/<account_id>/invitations",
+    operation_id="listInvitations",
+    responses=answers(200, InvitationPage, AccountNotFound, ServiceUnavailable),
+    tags=TAGS,
+)
 def list_invitations(
     account_id: Annotated[AccountId, Path()],
     status: Annotated[InvitationStatus | None, Query()] = None,
-    next_token: Annotated[str | None, Query(max_length=512)] = None,
+    next_token: Annotated[InvitationId | None, Query(description="The `next_token` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> InvitationPage:
     return invitations.list_invitations(
@@ -62,7 +124,16 @@ def list_invitations(
 @app.delete(
     "/v1/internal/accounts/<account_id>/invitations/<invitation_id>",
     status_code=204,
-    responses=answers(204, None, 404, 409, 410),
+    operation_id="revoke",
+    responses=answers(
+        204,
+        None,
+        InvitationNotInAccount,
+        InvitationAlreadyAccepted,
+        InvitationSuperseded,
+        ConcurrentUpdate,
+        ServiceUnavailable,
+    ),
     tags=TAGS,
 )
 def revoke(account_id: Annotated[AccountId, Path()], invitation_id: Annotated[InvitationId, Path()]) -> Response[None]:

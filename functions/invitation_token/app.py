@@ -7,22 +7,48 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from business_accounts import invitations
 from business_accounts.api import AcceptedInvitation, InvitationPreview, RenewedInvitation, TokenRequest
+from business_accounts.errors import (
+    ConcurrentUpdate,
+    EmailDeliveryFailed,
+    InvitationAlreadyAccepted,
+    InvitationExpired,
+    InvitationNotFound,
+    InvitationRevoked,
+    InvitationSuperseded,
+    RateLimited,
+    ServiceUnavailable,
+)
 from business_accounts.http import answers, create_app
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services
 
 app = create_app()
+# What a link that cannot be used answers, on preview, accept and renew alike (SPEC).
+UNUSABLE_LINK = (
+    InvitationNotFound,
+    InvitationExpired,
+    InvitationSuperseded,
+    InvitationRevoked,
+    InvitationAlreadyAccepted,
+    ServiceUnavailable,
+)
 
 
 @app.post(
-    "/v1/invitations/preview", responses=answers(200, InvitationPreview, 404, 409, 410), tags=["Invitation links"]
+    "/v1/invitations/preview",
+    operation_id="preview",
+    responses=answers(200, InvitationPreview, *UNUSABLE_LINK),
+    tags=["Invitation links"],
 )
 def preview(request: TokenRequest) -> InvitationPreview:
     return invitations.preview(services(), token=request.token)
 
 
 @app.post(
-    "/v1/invitations/accept", responses=answers(200, AcceptedInvitation, 404, 409, 410), tags=["Invitation links"]
+    "/v1/invitations/accept",
+    operation_id="accept",
+    responses=answers(200, AcceptedInvitation, *UNUSABLE_LINK, ConcurrentUpdate),
+    tags=["Invitation links"],
 )
 def accept(request: TokenRequest) -> AcceptedInvitation:
     return invitations.accept(services(), token=request.token)
@@ -30,8 +56,9 @@ def accept(request: TokenRequest) -> AcceptedInvitation:
 
 @app.post(
     "/v1/invitations/renew",
+    operation_id="renew",
     status_code=202,
-    responses=answers(202, RenewedInvitation, 404, 409, 410, 429, 503),
+    responses=answers(202, RenewedInvitation, *UNUSABLE_LINK, ConcurrentUpdate, RateLimited, EmailDeliveryFailed),
     tags=["Invitation links"],
 )
 def renew(request: TokenRequest) -> RenewedInvitation:

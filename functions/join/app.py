@@ -8,6 +8,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from business_accounts import invitations
 from business_accounts.api import EmailRequest, InvitationSent
+from business_accounts.errors import (
+    AlreadyMember,
+    ConcurrentUpdate,
+    EmailDeliveryFailed,
+    NotInvited,
+    RateLimited,
+    ServiceUnavailable,
+)
 from business_accounts.http import answers, create_app
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services
@@ -18,8 +26,18 @@ app = create_app()
 
 @app.post(
     "/v1/accounts/<account_id>/join",
+    operation_id="join",
     status_code=202,
-    responses=answers(202, InvitationSent, 404, 409, 429, 503),
+    responses=answers(
+        202,
+        InvitationSent,
+        NotInvited,
+        AlreadyMember,
+        ConcurrentUpdate,
+        RateLimited,
+        EmailDeliveryFailed,
+        ServiceUnavailable,
+    ),
     tags=["Invitations"],
 )
 def join(account_id: Annotated[AccountId, Path()], request: EmailRequest) -> InvitationSent:

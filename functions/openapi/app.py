@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from business_accounts.api import OpenApiDocument
 from business_accounts.http import answers, create_app
 from business_accounts.observability import logger
 
@@ -20,7 +21,13 @@ def document() -> str:
     return DOCUMENT.read_text(encoding="utf-8")
 
 
-@app.get("/v1/openapi.json", cache_control="max-age=300", responses=answers(200, None), tags=["Documentation"])
+@app.get(
+    "/v1/openapi.json",
+    cache_control="max-age=300",
+    operation_id="getOpenApiDocument",
+    responses=answers(200, OpenApiDocument),
+    tags=["Documentation"],
+)
 def openapi() -> Response[str]:
     return Response(status_code=200, content_type="application/json", body=document())
 

@@ -8,19 +8,46 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from business_accounts import accounts
 from business_accounts.api import RegisteredAccount, RegisterRequest
-from business_accounts.http import answers, create_app
+from business_accounts.errors import (
+    AlreadyRegistered,
+    ConcurrentUpdate,
+    IdempotencyKeyReused,
+    PendingInvitationExists,
+    RequestInProgress,
+    ServiceUnavailable,
+)
+from business_accounts.http import answers, create_app, link
 from business_accounts.idempotency import idempotently
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services
 
 app = create_app()
+REGISTER_ERRORS = (
+    AlreadyRegistered,
+    PendingInvitationExists,
+    ConcurrentUpdate,
+    IdempotencyKeyReused,
+    RequestInProgress,
+    ServiceUnavailable,
+)
 
 IdempotencyKey = Annotated[
     str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")
 ]
 
 
-@app.post("/v1/accounts", status_code=201, responses=answers(201, RegisteredAccount, 409, 503), tags=["Registration"])
+@app.post(
+    "/v1/accounts",
+    status_code=201,
+    operation_id="register",
+    responses=answers(
+        201,
+        RegisteredAccount,
+        *REGISTER_ERRORS,
+        links={"getAccount": link("getAccount", account_id="$response.body#/account_id")},
+    ),
+    tags=["Registration"],
+)
 def register(request: RegisterRequest, idempotency_key: IdempotencyKey = None) -> RegisteredAccount:
     settings = services().settings
     return idempotently(

@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from business_accounts import invitations
 from business_accounts.api import EmailRequest, ResendReceived
+from business_accounts.errors import ConcurrentUpdate, EmailDeliveryFailed, RateLimited, ServiceUnavailable
 from business_accounts.http import answers, create_app
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services
@@ -15,7 +16,11 @@ app = create_app()
 
 
 @app.post(
-    "/v1/invitations/resend", status_code=202, responses=answers(202, ResendReceived, 429, 503), tags=["Invitations"]
+    "/v1/invitations/resend",
+    operation_id="resend",
+    status_code=202,
+    responses=answers(202, ResendReceived, ConcurrentUpdate, RateLimited, EmailDeliveryFailed, ServiceUnavailable),
+    tags=["Invitations"],
 )
 def resend(request: EmailRequest) -> ResendReceived:
     return invitations.resend(services(), email=request.email)

@@ -326,3 +326,137 @@ def test_bad_input_unknown_route_answers_not_found_with_a_code(
     assert isinstance(answer.code, str)
     assert answer.code
     assert_no_internals(answer)
+
+
+# --- The body rule: a UTF-8 JSON object, sent as application/json (hostile bodies included) ---
+
+HOSTILE_BODIES = {
+    "invalid UTF-8": b'{"email":"\xff@x.com","company_name":"x"}',
+    "Latin-1": '{"email":"jos\u00e9@x.com","company_name":"Caf\u00e9"}'.encode("latin-1"),
+    "UTF-16 with BOM": '{"email":"jane@example.com","company_name":"ACME"}'.encode("utf-16"),
+    "100 000 nested arrays": b"[" * 100_000,
+    "100 000 nested objects": b'{"a":' * 100_000,
+    "a 5000-digit number": b'{"email":"jane@example.com","company_name":' + b"9" * 5000 + b"}",
+}
+
+
+@pytest.mark.parametrize("route", ROUTES_WITH_BODY)
+@pytest.mark.parametrize("body", HOSTILE_BODIES)
+def test_bad_input_body_that_is_not_a_utf8_json_object_answers_validation_error_on_body(
+    api: Api, route: str, body: str
+) -> None:
+    answer = api.post(ROUTES_WITH_BODY[route], raw_body=HOSTILE_BODIES[body])
+
+    assert_validation_error(answer, "body")
+    assert sent_emails() == []
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["multipart/form-data", "multipart/form-data; boundary=x", "application/json; charset=latin-1", "text/json"],
+)
+def test_bad_input_media_type_other_than_json_answers_validation_error_on_body(api: Api, content_type: str) -> None:
+    body = '--x\r\nContent-Disposition: form-data; name="email"\r\n\r\njane@example.com\r\n--x--\r\n'
+
+    answer = api.post("/v1/accounts", body, headers={"Content-Type": content_type})
+
+    assert_validation_error(answer, "body")
+
+
+@pytest.mark.parametrize(
+    "content_type", ["APPLICATION/JSON", "Application/Json; Charset=UTF-8", 'application/json;charset="utf-8"']
+)
+def test_bad_input_json_media_type_compares_case_insensitively(api: Api, content_type: str) -> None:
+    answer = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME"}, headers={"Content-Type": content_type})
+
+    assert answer.status == 201, answer.body
+
+
+# --- The mailbox grammar: one local@domain mailbox, on every email field ---
+
+EMAIL_FIELDS = {
+    "register": ("/v1/accounts", "email", {"company_name": "ACME"}),
+    "join": (f"/v1/accounts/{ACCOUNT_ID}/join", "email", {}),
+    "resend": ("/v1/invitations/resend", "email", {}),
+    "provision": ("/v1/internal/accounts", "administrator_email", {"company_name": "ACME", "created_via": "sales"}),
+    "invite": (f"/v1/internal/accounts/{ACCOUNT_ID}/invitations", "email", {}),
+    "invite (invited_by)": (f"/v1/internal/accounts/{ACCOUNT_ID}/invitations", "invited_by", {"email": JANE}),
+}
+NOT_ONE_MAILBOX = {
+    "NUL": "jane\x00@example.com",
+    "a control character": "jane\x07@example.com",
+    "a lone surrogate": "jane\ud800@example.com",
+    "two addresses": "a,b@example.com",
+    "a group": "grp:x@example.com",
+    "an encoded word": "=?utf-8?q?ceo?=-x@example.com",
+    "a display name": "Jane <jane@example.com>",
+    "a quoted local part": '"jane doe"@example.com',
+    "a comment": "jane(comment)@example.com",
+    "a domain literal": "jane@[192.0.2.1]",
+    "a non-ASCII local part": "jos\u00e9@example.com",
+    "a right-to-left override": "jane\u202e@example.com",
+}
+
+
+@pytest.mark.parametrize("field", EMAIL_FIELDS)
+@pytest.mark.parametrize("email", NOT_ONE_MAILBOX)
+def test_bad_input_email_that_is_not_one_mailbox_answers_validation_error_and_writes_nothing(
+    api: Api, field: str, email: str
+) -> None:
+    path, name, rest = EMAIL_FIELDS[field]
+
+    answer = api.post(path, {**rest, name: NOT_ONE_MAILBOX[email]})
+
+    assert_validation_error(answer, name)
+    assert sent_emails() == []
+
+
+def test_bad_input_internationalised_domain_is_stored_in_unicode_and_mailed_in_punycode(api: Api) -> None:
+    answer = api.post(
+        "/v1/internal/accounts",
+        {"company_name": "Bücher GmbH", "administrator_email": "Jane@XN--BCHER-KVA.de", "created_via": "sales"},
+    )
+
+    assert answer.status == 201, answer.body
+    assert answer.body["invitation"]["email"] == "jane@b\u00fccher.de"
+    assert sent_emails()[-1].to == ["jane@xn--bcher-kva.de"]
+    registered = api.post("/v1/accounts", {"email": "jane@B\u00fccher.de", "company_name": "Other"})
+    assert registered.code == "PENDING_INVITATION", registered.body
+
+
+# --- The name rule: one line of visible text, refused before anything is written ---
+
+NOT_ONE_LINE = {
+    "line separator": "Evil\u2028Ltd",
+    "paragraph separator": "Evil\u2029Ltd",
+    "next line": "Evil\x85Ltd",
+    "right-to-left override": "ACME \u202eLtd",
+    "zero-width space": "AC\u200bME",
+    "byte order mark": "\ufeffACME",
+}
+
+
+@pytest.mark.parametrize("name", NOT_ONE_LINE)
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/accounts", {"email": JANE}),
+        ("/v1/internal/accounts", {"administrator_email": JANE, "created_via": "sales"}),
+    ],
+)
+def test_bad_input_company_name_that_is_not_one_line_answers_validation_error_and_writes_nothing(
+    api: Api, name: str, path: str, body: dict[str, str]
+) -> None:
+    answer = api.post(path, {**body, "company_name": NOT_ONE_LINE[name]})
+
+    assert_validation_error(answer, "company_name")
+    assert sent_emails() == []
+    assert api.post("/v1/accounts", {"email": JANE, "company_name": "ACME"}).status == 201  # the email is still free
+
+
+def test_bad_input_company_name_with_joiners_that_scripts_need_is_accepted(api: Api) -> None:
+    answer = api.post(
+        "/v1/accounts", {"email": JANE, "company_name": "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"}
+    )
+
+    assert answer.status == 201, answer.body

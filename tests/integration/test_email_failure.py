@@ -6,13 +6,14 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from unittest.mock import patch
 
 import boto3
 import pytest
 from boto3.dynamodb.conditions import Attr
 from botocore.stub import Stubber
 
-from business_accounts.mailer import InvitationEmail, MailDeliveryError
+from business_accounts.mailer import ComposedEmail, InvitationEmail, MailDeliveryError
 from business_accounts.services import Services, services, sesv2_client
 from tests.support.api import Answer, Api
 from tests.support.aws import REGION, TABLE_NAMES, sent_emails
@@ -36,8 +37,8 @@ class BrokenMailer:
 
     attempted: list[InvitationEmail] = dataclasses.field(default_factory=list)
 
-    def send_invitation(self, email: InvitationEmail) -> None:
-        self.attempted.append(email)
+    def send(self, email: ComposedEmail) -> None:
+        self.attempted.append(email.invitation)
         raise MailDeliveryError("connection reset")
 
 
@@ -266,3 +267,42 @@ def stored_accounts() -> list[str]:
     table = boto3.resource("dynamodb", region_name=REGION).Table(TABLE_NAMES["AccountsTable"])
     items = table.scan(FilterExpression=Attr("sk").eq("ACCOUNT"))["Items"]
     return [str(item["account_id"]) for item in items]
+
+
+# --- An email that cannot even be built: nothing is written first ---
+
+
+def test_email_that_cannot_be_built_answers_internal_error_and_writes_nothing(api: Api) -> None:
+    provision_jane = {"company_name": "ACME Ltd", "administrator_email": JANE, "created_via": "sales"}
+
+    # Given building the invitation email fails (an unforeseen bug in the message)
+    with patch("business_accounts.invitations.compose", side_effect=ValueError("header cannot be built")):
+        failed = api.post("/v1/internal/accounts", provision_jane)
+
+    # Then nothing was committed: no account, no invitation, no rate-limit slot
+    assert (failed.status, failed.code) == (500, "INTERNAL_ERROR"), failed.body
+    assert sent_emails() == []
+    retried = api.post("/v1/internal/accounts", provision_jane)
+    assert retried.status == 201, retried.body  # the email is free and its cooldown untouched
+    assert len(sent_emails()) == 1
+
+
+def test_email_for_a_company_name_stored_before_the_name_rule_goes_out_on_one_line(api: Api, clock: FakeClock) -> None:
+    # Given an account whose name was stored with a line separator, before names were checked
+    account_id = api.post(
+        "/v1/internal/accounts", {"company_name": "Evil Ltd", "administrator_email": JANE, "created_via": "sales"}
+    ).body["account_id"]
+    accounts = boto3.resource("dynamodb", region_name=REGION).Table(TABLE_NAMES["AccountsTable"])
+    accounts.update_item(
+        Key={"pk": f"EMAIL#{JANE}", "sk": "OWNER"},
+        UpdateExpression="SET company_name = :name",
+        ExpressionAttributeValues={":name": "Evil\u2028Ltd"},
+    )
+    clock.advance(minutes=2)
+
+    # When Jane clicks Join
+    answer = api.post(f"/v1/accounts/{account_id}/join", {"email": JANE})
+
+    # Then the email goes out, its subject one line
+    assert answer.status == 202, answer.body
+    assert sent_emails()[-1].subject == "You are invited to administer the Evil Ltd business account"

@@ -34,12 +34,18 @@ def test_openapi_route_serves_the_document(api: Api) -> None:
     assert "/v1/accounts" in answer.body["paths"]
 
 
-def test_openapi_errors_share_one_documented_body() -> None:
+def test_openapi_every_error_answer_documents_its_codes_each_with_code_and_message() -> None:
     document = json.loads(COMMITTED.read_text())
+    components = document["components"]["schemas"]
 
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             for status, response in operation["responses"].items():
-                if int(status) >= 400:
-                    schema = response["content"]["application/json"]["schema"]
-                    assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
+                if int(status) < 400:
+                    continue
+                schema = components[response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+                variants = [components[item["$ref"].rsplit("/", 1)[1]] for item in schema.get("oneOf", [])] or [schema]
+                codes = [variant["properties"]["code"]["const"] for variant in variants]
+                assert response["description"] == ", ".join(codes), (method, path, status)
+                for variant in variants:
+                    assert {"code", "message"} <= set(variant["required"]), (method, path, status)

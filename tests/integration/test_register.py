@@ -59,10 +59,10 @@ def test_register_email_with_case_and_spaces_answers_it_normalised(api: Api) -> 
 
 
 def test_register_decomposed_unicode_email_answers_it_in_nfc(api: Api) -> None:
-    answer = register(api, "Zoe\u0308@Example.com")
+    answer = register(api, "Zoe@Bu\u0308cher.COM")
 
     assert answer.status == 201, answer.body
-    assert answer.body["administrator_email"] == "zo\u00eb@example.com"
+    assert answer.body["administrator_email"] == "zoe@b\u00fccher.com"
 
 
 def test_register_company_name_with_spaces_is_trimmed(api: Api) -> None:
@@ -97,14 +97,14 @@ def test_register_company_name_empty_or_too_long_answers_validation_error(api: A
     assert [error["field"] for error in answer.body["errors"]] == ["company_name"]
 
 
-@pytest.mark.parametrize("country", ["DE", "de", "Us", " gb "])
-def test_register_known_country_code_in_any_case_is_accepted(api: Api, country: str) -> None:
+@pytest.mark.parametrize("country", ["DE", "US", "GB"])
+def test_register_assigned_country_code_is_accepted(api: Api, country: str) -> None:
     answer = register(api, country=country)
 
     assert answer.status == 201, answer.body
 
 
-@pytest.mark.parametrize("country", ["XX", "ZZ", "DEU", "D", "12", ""])
+@pytest.mark.parametrize("country", ["XX", "ZZ", "DEU", "D", "12", "", "de", " GB "])
 def test_register_unknown_country_code_answers_validation_error(api: Api, country: str) -> None:
     answer = register(api, country=country)
 
@@ -195,9 +195,9 @@ def test_register_invited_email_in_another_case_or_spacing_answers_pending_invit
 
 
 def test_register_invited_email_in_another_unicode_form_answers_pending_invitation(api: Api) -> None:
-    provisioned = provision(api, email="zo\u00eb@example.com")
+    provisioned = provision(api, email="zoe@b\u00fccher.com")
 
-    answer = register(api, "ZOE\u0308@example.com")
+    answer = register(api, "ZOE@BU\u0308CHER.com")
 
     assert answer.code == "PENDING_INVITATION", answer.body
     assert answer.body["account"]["account_id"] == provisioned["account_id"]
@@ -254,9 +254,9 @@ def test_register_registered_email_in_another_case_answers_already_registered(ap
 
 
 def test_register_registered_email_in_another_unicode_form_answers_already_registered(api: Api) -> None:
-    first = register(api, "zo\u00eb@example.com").body
+    first = register(api, "zoe@b\u00fccher.com").body
 
-    answer = register(api, "zoe\u0308@example.com")
+    answer = register(api, "zoe@xn--bcher-kva.com")
 
     assert answer.code == "ALREADY_REGISTERED", answer.body
     assert answer.body["account"]["account_id"] == first["account_id"]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.support.events import LambdaContext, api_event
+from tests.support.openapi import check_answer
 from tools.functions import ApiRoute, api_routes
 
 
@@ -39,7 +40,9 @@ class Api:
                 query = dict(part.split("=", 1) for part in query_string.split("&")) if query_string else None
                 event = api_event(method, route.resource, path_parameters=match.groupdict(), query=query, **options)
                 raw = route.function.entry_point()(event, LambdaContext(function_name=route.function.logical_id))
-                return _answer(raw)
+                answer = _answer(raw)
+                check_answer(method, route.resource, answer.status, answer.headers, answer.body)
+                return answer
         raise AssertionError(f"template.yaml has no route for {method} {path}")
 
     def post(self, path: str, body: Any = None, **options: Any) -> Answer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -24,8 +25,12 @@ def api_event(
     path_parameters: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    raw_body: bytes | None = None,
 ) -> dict[str, Any]:
-    """A REST API proxy event for `resource` (with `{name}` placeholders filled from `path_parameters`)."""
+    """A REST API proxy event for `resource` (with `{name}` placeholders filled from `path_parameters`).
+
+    `raw_body` is sent as API Gateway sends bytes that are not UTF-8: base64, with `isBase64Encoded`.
+    """
     path = resource.format(**(path_parameters or {}))
     all_headers = {"Content-Type": "application/json", "Host": "api.example.com", **(headers or {})}
     request_id = str(uuid.uuid4())
@@ -52,9 +57,13 @@ def api_event(
             "identity": {"sourceIp": "203.0.113.10", "userAgent": "pytest"},
             "requestTimeEpoch": 1795669200000,
         },
-        "body": body if body is None or isinstance(body, str) else json.dumps(body),
-        "isBase64Encoded": False,
+        "body": base64.b64encode(raw_body).decode() if raw_body is not None else _text(body),
+        "isBase64Encoded": raw_body is not None,
     }
+
+
+def _text(body: Any) -> str | None:
+    return body if body is None or isinstance(body, str) else json.dumps(body)
 
 
 @dataclass

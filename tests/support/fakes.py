@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from business_accounts.mailer import InvitationEmail, MailDeliveryError
+from business_accounts.mailer import ComposedEmail, InvitationEmail, MailDeliveryError
 
 START = datetime(2026, 11, 26, 9, 0, 0, tzinfo=UTC)
 
@@ -43,11 +43,11 @@ class RecordingMailer:
     sent: list[InvitationEmail] = field(default_factory=list)
     fail_next: int = 0
 
-    def send_invitation(self, email: InvitationEmail) -> None:
+    def send(self, email: ComposedEmail) -> None:
         if self.fail_next:
             self.fail_next -= 1
             raise MailDeliveryError("MessageRejected")
-        self.sent.append(email)
+        self.sent.append(email.invitation)
 
     @property
     def last_token(self) -> str:

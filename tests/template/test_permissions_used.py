@@ -50,11 +50,11 @@ class FailingOnce:
     def __init__(self, mailer: Any) -> None:
         self.mailer, self.failed = mailer, False
 
-    def send_invitation(self, email: Any) -> None:
+    def send(self, email: Any) -> None:
         if not self.failed:
             self.failed = True
             raise MailDeliveryError("MessageRejected")
-        self.mailer.send_invitation(email)
+        self.mailer.send(email)
 
 
 @pytest.fixture

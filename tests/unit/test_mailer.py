@@ -15,6 +15,7 @@ from business_accounts.mailer import (
     InvitationEmail,
     MailDeliveryError,
     SesMailer,
+    compose,
     render_invitation,
 )
 from business_accounts.types import CreatedVia
@@ -80,7 +81,7 @@ def test_ses_mailer_sends_text_and_html_from_the_sender_with_the_configuration_s
     )
 
     with stubber:
-        mailer.send_invitation(INVITATION)
+        mailer.send(compose(INVITATION, sender="no-reply@example.com"))
 
     message = email.message_from_bytes(sent[0], policy=email.policy.default)
     assert message["To"] == "jane@example.com"
@@ -95,4 +96,4 @@ def test_ses_mailer_refusal_becomes_mail_delivery_error() -> None:
     mailer = SesMailer(client, sender="no-reply@example.com", configuration_set=None)  # type: ignore[arg-type]
 
     with stubber, pytest.raises(MailDeliveryError):
-        mailer.send_invitation(INVITATION)
+        mailer.send(compose(INVITATION, sender="no-reply@example.com"))

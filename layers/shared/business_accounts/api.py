@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, WithJsonSchema
 
 from business_accounts.countries import COUNTRY_CODES
 from business_accounts.types import (
@@ -13,6 +13,7 @@ from business_accounts.types import (
     CompanyName,
     CreatedVia,
     Email,
+    ExternalReference,
     InvitationId,
     InvitationStatus,
     PersonName,
@@ -23,11 +24,13 @@ from business_accounts.types import (
 
 def _known_country(code: str) -> str:
     if code not in COUNTRY_CODES:
-        raise ValueError("must be an ISO 3166-1 alpha-2 country code such as DE or US")
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code in capitals, such as DE or US")
     return code
 
 
-Country = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True), AfterValidator(_known_country)]
+Country = Annotated[
+    str, AfterValidator(_known_country), WithJsonSchema({"type": "string", "enum": sorted(COUNTRY_CODES)})
+]
 
 
 class Body(BaseModel):
@@ -63,8 +66,7 @@ class ProvisionRequest(Body):
         Field(description="Who created the account; self-service accounts come through POST /v1/accounts"),
     ]
     external_reference: Annotated[
-        str | None,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+        ExternalReference | None,
         Field(description="The caller's order or licence id: a repeat with the same reference creates nothing new"),
     ] = None
 
@@ -154,12 +156,25 @@ class InvitationSummary(BaseModel):
     expires_at: UtcDateTime
 
 
+class OpenApiDocument(RootModel[dict[str, Any]]):
+    """The OpenAPI 3 document of this API."""
+
+
 class InvitationPage(BaseModel):
     items: list[InvitationSummary]
-    next_token: str | None = None
+    next_token: Annotated[
+        InvitationId | None, Field(description="Pass as `next_token` for the next page; null on the last page")
+    ] = None
 
 
-# --- Errors (documentation of the bodies that http.py writes) ---
+# --- Errors: the bodies of the domain errors (errors.py names which error carries which) ---
+
+
+class ErrorBody(BaseModel):
+    """Every error: a machine-readable `code` that clients branch on, and a message for people."""
+
+    code: str = Field(description="Machine-readable; clients branch on it, never on the message")
+    message: str
 
 
 class FieldError(BaseModel):
@@ -167,9 +182,14 @@ class FieldError(BaseModel):
     message: str
 
 
-class ErrorBody(BaseModel):
-    code: str = Field(description="Machine-readable; clients branch on it, never on the message")
-    message: str
-    errors: list[FieldError] | None = None
-    account: AccountOrigin | None = None
-    invitation: InvitationState | None = None
+class ValidationErrorBody(ErrorBody):
+    errors: list[FieldError]
+
+
+class AlreadyRegisteredBody(ErrorBody):
+    account: AccountRef
+
+
+class PendingInvitationBody(ErrorBody):
+    account: AccountOrigin
+    invitation: InvitationState

@@ -1,42 +1,71 @@
-"""Domain exceptions: what can go wrong in the product's words, each with its SPEC code and HTTP status."""
+"""Domain exceptions: what can go wrong in the product's words, each with its code, HTTP status and body.
+
+This is the one list of error codes: `http.py` answers and documents each from its class here.
+"""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel
+from business_accounts.api import (
+    AlreadyRegisteredBody,
+    ErrorBody,
+    FieldError,
+    PendingInvitationBody,
+    ValidationErrorBody,
+)
 
 
 class DomainError(Exception):
-    """A failure the caller can act on; `http.py` turns it into `{code, message, ...details}`."""
+    """A failure the caller can act on; its answer is `status` with a `body` of type `body_type`."""
 
     code: ClassVar[str]
     status: ClassVar[int]
     message: ClassVar[str]
+    body_type: ClassVar[type[ErrorBody]] = ErrorBody
+    retries: ClassVar[bool] = False  # answered with a Retry-After header: waiting is what fixes it
 
-    def __init__(self, *, retry_after: int | None = None, **details: BaseModel | None) -> None:
+    def __init__(self, *, retry_after: int | None = None, **details: Any) -> None:
         super().__init__(self.message)
         self.retry_after = retry_after
         self.details = details
 
     def body(self) -> dict[str, Any]:
-        extra = {name: value.model_dump(mode="json") for name, value in self.details.items() if value is not None}
-        return {"code": self.code, "message": self.message, **extra}
+        """The answer's body, built through its documented model, so it cannot drift from the OpenAPI document."""
+        answer = self.body_type(code=self.code, message=self.message, **self.details)
+        return answer.model_dump(mode="json", exclude_none=True)
+
+
+class ValidationFailed(DomainError):
+    code, status = "VALIDATION_ERROR", 422
+    message = "The request is not valid."
+    body_type = ValidationErrorBody
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(errors=errors)
 
 
 class AccountNotFound(DomainError):
     code, status = "NOT_FOUND", 404
+    message = "No such account."
+
+
+class NotInvited(AccountNotFound):
+    """Join's one answer for an unknown account and for an email without standing in it (no enumeration)."""
+
     message = "No such account, or this email has no invitation to it."
 
 
 class AlreadyRegistered(DomainError):
     code, status = "ALREADY_REGISTERED", 409
     message = "This email is already an administrator of a business account."
+    body_type = AlreadyRegisteredBody
 
 
 class PendingInvitationExists(DomainError):
     code, status = "PENDING_INVITATION", 409
     message = "A business account for your company already exists, and this email is invited to administer it."
+    body_type = PendingInvitationBody
 
 
 class AlreadyMember(DomainError):
@@ -47,6 +76,10 @@ class AlreadyMember(DomainError):
 class InvitationNotFound(DomainError):
     code, status = "INVITATION_NOT_FOUND", 404
     message = "This invitation link is not valid."
+
+
+class InvitationNotInAccount(InvitationNotFound):
+    message = "This account has no such invitation."
 
 
 class InvitationExpired(DomainError):
@@ -70,12 +103,12 @@ class InvitationAlreadyAccepted(DomainError):
 
 
 class RateLimited(DomainError):
-    code, status = "RATE_LIMITED", 429
+    code, status, retries = "RATE_LIMITED", 429, True
     message = "Too many invitation emails to this address. Try again later."
 
 
 class EmailDeliveryFailed(DomainError):
-    code, status = "EMAIL_DELIVERY_FAILED", 503
+    code, status, retries = "EMAIL_DELIVERY_FAILED", 503, True
     message = "The invitation email could not be sent, and nothing was changed. Try again shortly."
 
 
@@ -85,7 +118,7 @@ class IdempotencyKeyReused(DomainError):
 
 
 class RequestInProgress(DomainError):
-    code, status = "REQUEST_IN_PROGRESS", 409
+    code, status, retries = "REQUEST_IN_PROGRESS", 409, True
     message = "A request with this Idempotency-Key is still being processed. Retry shortly."
 
 
@@ -94,14 +127,16 @@ class ConcurrentUpdate(DomainError):
     message = "Someone else changed this at the same moment. Try again."
 
 
-class InvalidPageToken(DomainError):
-    code, status = "VALIDATION_ERROR", 422
-    message = "The request is not valid."
-
-    def body(self) -> dict[str, Any]:
-        return {**super().body(), "errors": [{"field": "next_token", "message": "is not a token from a previous page"}]}
-
-
 class ServiceUnavailable(DomainError):
-    code, status = "SERVICE_UNAVAILABLE", 503
+    code, status, retries = "SERVICE_UNAVAILABLE", 503, True
     message = "The service is busy. Try again shortly."
+
+
+class RouteNotFound(DomainError):
+    code, status = "ROUTE_NOT_FOUND", 404
+    message = "No such route."
+
+
+class InternalError(DomainError):
+    code, status = "INTERNAL_ERROR", 500
+    message = "Something went wrong on our side."

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import operator
+from collections.abc import Iterable
+from functools import cache, cached_property, reduce
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -12,78 +16,182 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from pydantic import BaseModel
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from pydantic import BaseModel, Field, RootModel, create_model
 
-from business_accounts.api import ErrorBody
+from business_accounts.api import ErrorBody, FieldError
 from business_accounts.config import load_settings
-from business_accounts.errors import DomainError
+from business_accounts.errors import DomainError, InternalError, RouteNotFound, ValidationFailed
 from business_accounts.observability import logger
 
-_ERRORS = {
-    404: "NOT_FOUND, INVITATION_NOT_FOUND or ROUTE_NOT_FOUND",
-    409: "PENDING_INVITATION, ALREADY_REGISTERED, ALREADY_MEMBER, INVITATION_ALREADY_ACCEPTED or CONCURRENT_UPDATE",
-    410: "INVITATION_EXPIRED, INVITATION_SUPERSEDED or INVITATION_REVOKED",
-    422: "VALIDATION_ERROR (with `errors: [{field, message}]`) or IDEMPOTENCY_KEY_REUSED",
-    429: "RATE_LIMITED; the Retry-After header says after how many seconds to try again",
-    503: "EMAIL_DELIVERY_FAILED or SERVICE_UNAVAILABLE; nothing was changed; retry after Retry-After seconds",
+JSON = "application/json"
+_RETRY_AFTER = {
+    "description": "Seconds to wait before trying again",
+    "schema": {"type": "integer", "minimum": 1},
 }
 
 
-def answers(status: int, model: type[BaseModel] | None, *errors: int) -> dict[int, Any]:
-    """The OpenAPI responses of a route: its success, 422 for bad input, and the error statuses it can give."""
-    success: dict[str, Any] = {"description": HTTPStatus(status).phrase}
-    if model is not None:
-        success["content"] = {"application/json": {"model": model}}
-    failures = {
-        code: {"description": _ERRORS[code], "content": {"application/json": {"model": ErrorBody}}}
-        for code in sorted({422, *errors})
-    }
-    return {status: success, **failures}
-
-
-def error_response(status: int, body: dict[str, Any], retry_after: int | None = None) -> Response[dict[str, Any]]:
-    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
-
-
-def _field(location: tuple[Any, ...]) -> str:
-    """('body', 'email') -> 'email'; ('query', 'status') -> 'status'; a body that is not JSON -> 'body'."""
-    if not location:
-        return "body"
-    names = [str(part) for part in location[1:] if not isinstance(part, int)]
-    return ".".join(names) or str(location[0])
-
-
-def _message(detail: dict[str, Any]) -> str:
-    if detail.get("type") == "json_invalid":
-        return f"is not valid JSON: {detail.get('ctx', {}).get('error', 'cannot be parsed')}"
-    return str(detail.get("msg", "is not valid")).removeprefix("Value error, ")
-
-
-def _validation_error(error: RequestValidationError | RequestUnsupportedContentType) -> Response[dict[str, Any]]:
-    errors = [{"field": _field(tuple(detail.get("loc", ()))), "message": _message(detail)} for detail in error.errors()]
-    return error_response(422, {"code": "VALIDATION_ERROR", "message": "The request is not valid.", "errors": errors})
+# --- The body rule: a request body is a UTF-8 JSON object, sent as application/json ---
 
 
 def json_object(body: str) -> Any:
-    """Request bodies are JSON objects; anything else is refused here, before validation could unwrap a list."""
-    value = json.loads(body)
-    if not isinstance(value, dict):
+    """Parse a body as a JSON object; anything else (a list, deep nesting, a 5000-digit number) is a decode error."""
+    try:
+        value = json.loads(body)
+    except RecursionError as error:
+        raise json.JSONDecodeError("nested too deeply", body, 0) from error
+    except ValueError as error:  # JSONDecodeError, and numbers past Python's digit limit
+        raise json.JSONDecodeError(str(error).split(":")[0], body, 0) from error
+    if not isinstance(value, dict):  # refused before validation could unwrap a list into its first element
         raise json.JSONDecodeError("Expecting a JSON object", body, 0)
     return value
 
 
-def _domain_error(error: DomainError) -> Response[dict[str, Any]]:
-    return error_response(error.status, error.body(), error.retry_after)
+def _declared_media_type(content_type: str) -> str:
+    """`Application/JSON; charset=UTF-8` -> `application/json`; any other type is marked unsupported (not parsed)."""
+    media_type, *parameters = (part.strip().lower() for part in content_type.split(";"))
+    charset = next(
+        (value.strip('"') for name, _, value in (p.partition("=") for p in parameters) if name == "charset"), None
+    )
+    if media_type == JSON and charset in (None, "utf-8"):
+        return JSON
+    return f"unsupported/{media_type or 'none'}"
+
+
+class JsonRequest(APIGatewayProxyEvent):
+    """An API Gateway request read under the body rule, so no body can fail later than validation."""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        headers = super().headers
+        if "content-type" in headers:  # forms and multipart are not parsed at all: the API speaks JSON only
+            headers["content-type"] = _declared_media_type(headers["content-type"])
+        return headers
+
+    @cached_property
+    def decoded_body(self) -> str | None:
+        body: str | None = self.body
+        if not body or not self.is_base64_encoded:
+            return body
+        try:
+            return base64.b64decode(body, validate=True).decode("utf-8")
+        except ValueError as error:  # not base64, or not UTF-8 (Latin-1, UTF-16, arbitrary bytes)
+            raise json.JSONDecodeError("is not UTF-8 text", body, 0) from error
+
+
+class ApiResolver(APIGatewayRestResolver):
+    """Powertools' REST resolver, reading every request as a JsonRequest."""
+
+    def _to_proxy_event(self, event: dict[str, Any]) -> JsonRequest:
+        return JsonRequest(event, self._json_body_deserializer)
+
+
+# --- Errors as answers, and as documentation ---
+
+
+_ERROR_MODELS: dict[type[DomainError], type[ErrorBody]] = {}
+
+
+def _error_model(error: type[DomainError]) -> type[ErrorBody]:
+    """The documented body of one error: its body type with `code` fixed to the error's code."""
+    if error not in _ERROR_MODELS:
+        _ERROR_MODELS[error] = create_model(
+            f"{error.__name__}Error",
+            __base__=error.body_type,
+            __doc__=error.message,
+            code=(Literal[error.code], Field(description="Machine-readable; clients branch on it")),
+        )
+    return _ERROR_MODELS[error]
+
+
+@cache
+def _error_schema(errors: tuple[type[DomainError], ...]) -> type[BaseModel]:
+    """One error's body, or the bodies of several told apart by `code` (a discriminated union)."""
+    models = [_error_model(error) for error in errors]
+    if len(models) == 1:
+        return models[0]
+    union = Annotated[reduce(operator.or_, models), Field(discriminator="code")]  # type: ignore[valid-type]
+    return type("Or".join(error.__name__ for error in errors), (RootModel[union],), {})  # type: ignore[valid-type]
+
+
+def _documented(errors: Iterable[type[DomainError]]) -> dict[str, Any]:
+    by_code: dict[str, type[DomainError]] = {}
+    for error in errors:
+        by_code.setdefault(error.code, error)
+    distinct = tuple(by_code[code] for code in sorted(by_code))
+    retried = [error for error in distinct if error.retries]
+    answer: dict[str, Any] = {
+        "description": ", ".join(error.code for error in distinct),
+        "content": {JSON: {"model": _error_schema(distinct)}},
+    }
+    if retried:
+        answer["headers"] = {"Retry-After": {**_RETRY_AFTER, "required": len(retried) == len(distinct)}}
+    return answer
+
+
+def link(operation_id: str, *, body: dict[str, str] | None = None, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link: which operation a success leads to, with values taken from this request or answer."""
+    described: dict[str, Any] = {"operationId": operation_id}
+    if parameters:
+        described["parameters"] = parameters
+    if body:
+        described["requestBody"] = body
+    return described
+
+
+def answers(
+    status: int, model: type[BaseModel] | None, *errors: type[DomainError], links: dict[str, Any] | None = None
+) -> dict[int, Any]:
+    """The OpenAPI responses of a route: its success (and where it leads), and each error it can answer."""
+    success: dict[str, Any] = {
+        "description": HTTPStatus(status).phrase,
+        "content": {JSON: {"model": model}} if model is not None else {},  # {}: no body, whatever the annotation
+    }
+    if links:
+        success["links"] = links
+    by_status: dict[int, list[type[DomainError]]] = {}
+    every: tuple[type[DomainError], ...] = (ValidationFailed, *errors)
+    for error in every:
+        by_status.setdefault(error.status, []).append(error)
+    return {status: success} | {code: _documented(by_status[code]) for code in sorted(by_status)}
+
+
+def error_response(error: DomainError) -> Response[dict[str, Any]]:
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
+    return Response(
+        status_code=error.status, content_type=content_types.APPLICATION_JSON, body=error.body(), headers=headers
+    )
+
+
+def _field(location: tuple[Any, ...]) -> str:
+    """('body', 'email') -> 'email'; ('query', 'status') -> 'status'; a body that is not JSON -> 'body'."""
+    names = [str(part) for part in location[1:] if not isinstance(part, int)]
+    return ".".join(names) or (str(location[0]) if location else "body")
+
+
+def _message(detail: dict[str, Any]) -> str:
+    match detail.get("type"):
+        case "json_invalid":
+            return f"is not a JSON object: {detail.get('ctx', {}).get('error', 'cannot be parsed')}"
+        case "unsupported_content_type":
+            return f"must be a JSON object sent as Content-Type: {JSON}"
+    return str(detail.get("msg", "is not valid")).removeprefix("Value error, ")
+
+
+def _validation_error(error: RequestValidationError | RequestUnsupportedContentType) -> Response[dict[str, Any]]:
+    errors = [
+        FieldError(field=_field(tuple(detail.get("loc", ()))), message=_message(detail)) for detail in error.errors()
+    ]
+    return error_response(ValidationFailed(errors))
 
 
 def _route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
-    return error_response(404, {"code": "ROUTE_NOT_FOUND", "message": "No such route."})
+    return error_response(RouteNotFound())
 
 
 def _unexpected(error: Exception) -> Response[dict[str, Any]]:
     logger.exception("unexpected error", extra={"error_type": type(error).__name__})
-    return error_response(500, {"code": "INTERNAL_ERROR", "message": "Something went wrong on our side."})
+    return error_response(InternalError())
 
 
 class PortalCors(CORSConfig):
@@ -108,9 +216,9 @@ class PortalCors(CORSConfig):
 
 def create_app() -> APIGatewayRestResolver:
     """A resolver that validates with the pydantic models and answers every error as `{code, message, ...}`."""
-    app = APIGatewayRestResolver(enable_validation=True, cors=PortalCors(), json_body_deserializer=json_object)
+    app = ApiResolver(enable_validation=True, cors=PortalCors(), json_body_deserializer=json_object)
     app.exception_handler([RequestValidationError, RequestUnsupportedContentType])(_validation_error)
-    app.exception_handler(DomainError)(_domain_error)
+    app.exception_handler(DomainError)(error_response)
     app.exception_handler(Exception)(_unexpected)
     app.not_found(_route_not_found)
     return app

@@ -13,21 +13,22 @@ from business_accounts.errors import (
     ConcurrentUpdate,
     DomainError,
     EmailDeliveryFailed,
-    InvalidPageToken,
     InvitationAlreadyAccepted,
     InvitationExpired,
     InvitationNotFound,
+    InvitationNotInAccount,
     InvitationRevoked,
     InvitationSuperseded,
+    NotInvited,
     PendingInvitationExists,
     RateLimited,
 )
 from business_accounts.items import Account, EmailOwnership, ExternalReference, Invitation, MailLog
 from business_accounts.limits import admit_email
-from business_accounts.mailer import InvitationEmail, MailDeliveryError
+from business_accounts.mailer import InvitationEmail, MailDeliveryError, compose
 from business_accounts.observability import Metric, count, logger, mask_email
 from business_accounts.services import Services
-from business_accounts.store import Issue, TransactionConflict, decode_page_token, encode_page_token
+from business_accounts.store import Issue, TransactionConflict
 from business_accounts.tokens import token_hash
 from business_accounts.types import AdministratorState, InvitationStatus, sortable_id
 
@@ -116,7 +117,17 @@ def deliver(
     new_account: Account | None = None,
     external_reference: ExternalReference | None = None,
 ) -> None:
-    """Write the invitation (superseding the current one), then email it; if the email fails, undo the write."""
+    """Build the email, write the invitation (superseding the current one), then send; if sending fails, undo."""
+    email = compose(
+        InvitationEmail(
+            to=invitation.email,
+            company_name=invitation.company_name,
+            created_via=invitation.created_via,
+            link=f"{services.settings.accept_page_url}#token={token}",
+            expires_at=invitation.expires_at,
+        ),
+        sender=services.settings.sender_email,
+    )
     issue = Issue(
         invitation=invitation,
         mail_before=mail_log,
@@ -133,15 +144,7 @@ def deliver(
         raise  # the email changed hands or invitations meanwhile: the caller decides again on fresh reads
     log_extra = {"email": mask_email(invitation.email), "invitation_id": invitation.invitation_id}
     try:
-        services.mailer.send_invitation(
-            InvitationEmail(
-                to=invitation.email,
-                company_name=invitation.company_name,
-                created_via=invitation.created_via,
-                link=f"{services.settings.accept_page_url}#token={token}",
-                expires_at=invitation.expires_at,
-            )
-        )
+        services.mailer.send(email)
     except MailDeliveryError as error:
         count(Metric.INVITATION_EMAIL_FAILURES)
         logger.warning("invitation email failed; undoing the invitation", extra={**log_extra, "error": str(error)})
@@ -180,7 +183,7 @@ def join(services: Services, *, account_id: str, email: str) -> api.InvitationSe
     def attempt() -> api.InvitationSent:
         owner, mail_log = services.store.email_record(email)
         if owner is None or owner.account_id != account_id:
-            raise AccountNotFound()
+            raise NotInvited()
         if owner.state is AdministratorState.ACTIVE:
             raise AlreadyMember()
         invitation = _reissue(services, email, owner, mail_log)
@@ -292,7 +295,7 @@ def list_invitations(
     """An account's invitations, newest first, with their status as of now, `limit` at a time."""
     if services.store.account(account_id) is None:
         raise AccountNotFound()
-    before = _page_position(next_token)
+    before = next_token
     now = services.clock()
     items: list[api.InvitationSummary] = []
     while True:
@@ -312,21 +315,9 @@ def list_invitations(
                 )
             )
             if len(items) == limit:
-                return api.InvitationPage(items=items, next_token=encode_page_token(invitation.invitation_id))
+                return api.InvitationPage(items=items, next_token=invitation.invitation_id)
         if len(page) < limit:
             return api.InvitationPage(items=items, next_token=None)
-
-
-def _page_position(next_token: str | None) -> str | None:
-    if next_token is None:
-        return None
-    try:
-        position = decode_page_token(next_token)
-    except ValueError as error:
-        raise InvalidPageToken() from error
-    if not position.startswith("inv_"):
-        raise InvalidPageToken()
-    return position
 
 
 def revoke(services: Services, *, account_id: str, invitation_id: str) -> None:
@@ -335,7 +326,7 @@ def revoke(services: Services, *, account_id: str, invitation_id: str) -> None:
     def attempt() -> None:
         invitation = services.store.find_invitation(account_id, invitation_id)
         if invitation is None:
-            raise InvitationNotFound()
+            raise InvitationNotInAccount()
         if invitation.status is InvitationStatus.REVOKED:
             return  # revoking twice is not an error
         if invitation.status in (InvitationStatus.ACCEPTED, InvitationStatus.SUPERSEDED):

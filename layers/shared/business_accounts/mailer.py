@@ -1,16 +1,18 @@
-"""The invitation email: its words (text and HTML) and its delivery through SES v2."""
+"""The invitation email: its words (text and HTML), the whole message built before anything is written, and SES v2."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from html import escape
 from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from business_accounts.types import CreatedVia
+from business_accounts.mailbox import ascii_address
+from business_accounts.types import CreatedVia, as_one_line
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2.client import SESV2Client
@@ -44,19 +46,28 @@ class RenderedEmail:
     html: str
 
 
+@dataclass(frozen=True)
+class ComposedEmail:
+    """An invitation as the mail service takes it: the complete MIME message and the address it goes to."""
+
+    invitation: InvitationEmail
+    recipient: str  # the address as SES takes it: ASCII, the domain in Punycode
+    mime: bytes
+
+
 class MailDeliveryError(Exception):
     """The email could not be handed to the mail service."""
 
 
 class Mailer(Protocol):
-    def send_invitation(self, email: InvitationEmail) -> None:
+    def send(self, email: ComposedEmail) -> None:
         """Send it, or raise MailDeliveryError."""
 
 
 def render_invitation(email: InvitationEmail) -> RenderedEmail:
     why = WHY_THE_ACCOUNT_EXISTS[email.created_via]
     expiry = email.expires_at.strftime("%d %B %Y at %H:%M UTC")
-    subject = f"You are invited to administer the {email.company_name} business account"
+    subject = f"You are invited to administer the {as_one_line(email.company_name)} business account"
     text = (
         f"Hello,\n\n"
         f"A business account for {email.company_name} already exists: it {why}. "
@@ -88,6 +99,20 @@ def render_invitation(email: InvitationEmail) -> RenderedEmail:
     return RenderedEmail(subject=subject, text=text, html=html)
 
 
+def compose(email: InvitationEmail, *, sender: str) -> ComposedEmail:
+    """The whole message, headers included, so whatever could fail to build fails before anything is written."""
+    rendered = render_invitation(email)
+    recipient = ascii_address(email.to)
+    local, _, domain = recipient.rpartition("@")
+    message = EmailMessage()
+    message["Subject"] = rendered.subject
+    message["From"] = sender
+    message["To"] = Address(username=local, domain=domain)  # built from its parts, never parsed from text
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    return ComposedEmail(invitation=email, recipient=recipient, mime=message.as_bytes())
+
+
 class SesMailer:
     """Sends invitation emails with SES v2 `SendEmail`, from the verified sender identity."""
 
@@ -96,18 +121,11 @@ class SesMailer:
         self._sender = sender
         self._configuration_set = configuration_set
 
-    def send_invitation(self, email: InvitationEmail) -> None:
-        rendered = render_invitation(email)
-        message = EmailMessage()
-        message["Subject"] = rendered.subject
-        message["From"] = self._sender
-        message["To"] = email.to
-        message.set_content(rendered.text)
-        message.add_alternative(rendered.html, subtype="html")
+    def send(self, email: ComposedEmail) -> None:
         request: dict[str, Any] = {
             "FromEmailAddress": self._sender,
-            "Destination": {"ToAddresses": [email.to]},
-            "Content": {"Raw": {"Data": message.as_bytes()}},  # text and HTML as one multipart/alternative
+            "Destination": {"ToAddresses": [email.recipient]},
+            "Content": {"Raw": {"Data": email.mime}},  # text and HTML as one multipart/alternative
             "EmailTags": [{"Name": "category", "Value": "invitation"}],
         }
         if self._configuration_set:

@@ -9,6 +9,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 import boto3
+from botocore.config import Config
 
 from business_accounts import tokens
 from business_accounts.config import Settings, load_settings
@@ -33,16 +34,20 @@ class Services:
     new_token: Callable[[], str] = tokens.new_token
 
 
+# An unreachable or slow AWS endpoint fails well inside the functions' 10 s timeout, as 503 with Retry-After.
+AWS_CALLS = Config(connect_timeout=1, read_timeout=3, retries={"mode": "standard", "total_max_attempts": 2})
+
+
 @cache
 def dynamodb_client() -> DynamoDBClient:
     """A DynamoDB client that takes and gives plain Python values (the resource layer's client)."""
-    client: DynamoDBClient = boto3.resource("dynamodb").meta.client
+    client: DynamoDBClient = boto3.resource("dynamodb", config=AWS_CALLS).meta.client
     return client
 
 
 @cache
 def sesv2_client() -> SESV2Client:
-    client: SESV2Client = boto3.client("sesv2")
+    client: SESV2Client = boto3.client("sesv2", config=AWS_CALLS)
     return client
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as EndpointUnreachable
 
 from business_accounts.errors import ServiceUnavailable
 from business_accounts.items import (
@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 BY_ACCOUNT_INDEX = "by-account"
 PENDING_BY_EXPIRY_INDEX = "pending-by-expiry"
 _BUSY_CODES = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
+# Why a transaction was cancelled, per part: a lost race, or DynamoDB too busy; anything else is a bug.
+_CONFLICT_REASONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+_BUSY_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
+UNREACHABLE_RETRY_AFTER = 5
 
 
 class TransactionConflict(Exception):
@@ -520,12 +524,18 @@ class Store:
     # --- Calls ---
 
     def _transact(self, transaction: _Transaction) -> None:
+        """Run the transaction; a cancellation is a conflict only when conditions failed or another write was first."""
         try:
             self._call("transact_write_items", TransactItems=transaction.items)
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
             reasons: list[dict[str, Any]] = error.response.get("CancellationReasons", [])  # type: ignore[assignment]
+            codes = {reason.get("Code") for reason in reasons} - {None, "None"}
+            if codes & _BUSY_REASONS:
+                raise ServiceUnavailable(retry_after=1) from error
+            if not codes <= _CONFLICT_REASONS:  # a validation failure is a bug to see, not a race to retry
+                raise
             deserializer = TypeDeserializer()
             failed = {
                 tag: {name: deserializer.deserialize(value) for name, value in reason["Item"].items()}
@@ -537,19 +547,14 @@ class Store:
             raise TransactionConflict(failed) from error
 
     def _call(self, operation: str, **request: Any) -> Any:
+        """One DynamoDB call; throttling, a 5xx or an unreachable endpoint become 503 SERVICE_UNAVAILABLE."""
         try:
             return getattr(self._client, operation)(**request)
         except ClientError as error:
             if error.response["Error"]["Code"] in _BUSY_CODES:
                 raise ServiceUnavailable(retry_after=1) from error
+            if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+                raise ServiceUnavailable(retry_after=1) from error
             raise
-
-
-def encode_page_token(invitation_id: str) -> str:
-    return base64.urlsafe_b64encode(invitation_id.encode()).decode().rstrip("=")
-
-
-def decode_page_token(token: str) -> str:
-    """The invitation id a page token continues after; ValueError if it is not one of ours."""
-    padded = token + "=" * (-len(token) % 4)
-    return base64.urlsafe_b64decode(padded.encode()).decode()
+        except (EndpointUnreachable, HTTPClientError) as error:  # connection refused, reset or timed out
+            raise ServiceUnavailable(retry_after=UNREACHABLE_RETRY_AFTER) from error

@@ -1,34 +1,78 @@
-"""Field types shared by the API and stored models: emails, company names, identifiers, UTC instants."""
+"""Field types shared by the API and stored models: emails, names, identifiers, UTC instants."""
 
 from __future__ import annotations
 
-import re
 import secrets
+import sys
 import time
 import unicodedata
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from functools import cache
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
-_EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+from business_accounts.mailbox import MAX_LENGTH as EMAIL_MAX_LENGTH
+from business_accounts.mailbox import SCHEMA_PATTERN as EMAIL_PATTERN
+from business_accounts.mailbox import normalise_email
+
+EXAMPLE_EMAIL = "jane.doe@example.com"
+
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# The name rule: what cannot live in one line of text or a mail header. Control characters (Cc), line and
+# paragraph separators (Zl, Zp), lone surrogates (Cs) and invisible format characters (Cf: bidirectional
+# overrides, zero-width spaces, soft hyphens) are refused; the two joiners that scripts need to spell names stay.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp", "Cf"})
+_JOINERS = frozenset({"\u200c", "\u200d"})
 
 
-def normalise_email(value: str) -> str:
-    """Emails compare after trimming, Unicode NFC normalisation and lower-casing (SPEC: one account per email)."""
-    email = unicodedata.normalize("NFC", value.strip()).lower()
-    if len(email) > 254 or not _EMAIL_SHAPE.match(email):
-        raise ValueError("must be an email address such as name@example.com")
-    return email
+def _refused(character: str) -> bool:
+    return unicodedata.category(character) in _REFUSED_CATEGORIES and character not in _JOINERS
 
 
-def _no_control_characters(value: str) -> str:
-    if _CONTROL_CHARACTERS.search(value):
-        raise ValueError("must not contain control characters")
-    return value
+def _trimmed(value: object) -> object:
+    """Names are trimmed as Python trims (str.strip), the same whitespace the schema pattern's `\\s` means."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def single_line(value: str) -> str:
+    """The name rule for company and person names: NFC, and refused when a character could not live in a header."""
+    text = unicodedata.normalize("NFC", value)
+    refused = sorted({f"U+{ord(character):04X}" for character in text if _refused(character)})
+    if refused:
+        raise ValueError(f"must be one line of visible text; remove {', '.join(refused)}")
+    return text
+
+
+def as_one_line(text: str) -> str:
+    """`text` with each character the name rule refuses replaced by a space, for names stored before the rule."""
+    return "".join(" " if _refused(character) else character for character in text)
+
+
+@cache
+def _refused_ranges() -> str:
+    """The refused characters as a regular-expression class body, derived from the same rule (for the schema).
+
+    Surrogates are left out: no UTF-8 text can carry them, and pydantic refuses an escaped one in JSON itself.
+    """
+    ranges: list[str] = []
+    start = None
+    for point in range(sys.maxunicode + 2):
+        inside = point <= sys.maxunicode and _refused(chr(point)) and not 0xD800 <= point <= 0xDFFF
+        if inside and start is None:
+            start = point
+        elif not inside and start is not None:
+            ranges.append(chr(start) if start == point - 1 else f"{chr(start)}-{chr(point - 1)}")
+            start = None
+    return "".join(ranges)
+
+
+def _name_rule_pattern(schema: dict[str, Any]) -> None:
+    """The name rule as a JSON Schema pattern, added when the schema is generated (the scan is not for requests)."""
+    refused = _refused_ranges()
+    visible = f"[^\\s{refused}]"
+    schema["pattern"] = f"^\\s*{visible}(?:[^{refused}]*{visible})?\\s*$"  # what is left once trimmed
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -42,15 +86,35 @@ def iso(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-Email = Annotated[str, AfterValidator(normalise_email), Field(examples=["jane.doe@example.com"])]
-CompanyName = Annotated[
+Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(_no_control_characters),
-    Field(examples=["ACME Ltd"]),
+    Field(max_length=EMAIL_MAX_LENGTH),
+    AfterValidator(normalise_email),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "email",
+            "maxLength": EMAIL_MAX_LENGTH,
+            "pattern": EMAIL_PATTERN,
+            "examples": [EXAMPLE_EMAIL],
+        }
+    ),
 ]
+_Line200 = Annotated[
+    str,
+    BeforeValidator(_trimmed),
+    StringConstraints(min_length=1, max_length=200),
+    AfterValidator(single_line),
+    Field(json_schema_extra=_name_rule_pattern),
+]
+CompanyName = Annotated[_Line200, Field(examples=["ACME Ltd"])]
+ExternalReference = Annotated[_Line200, Field(examples=["SO-2026-0042"])]
 PersonName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_no_control_characters)
+    str,
+    BeforeValidator(_trimmed),
+    StringConstraints(min_length=1, max_length=100),
+    AfterValidator(single_line),
+    Field(json_schema_extra=_name_rule_pattern),
 ]
 UtcDateTime = Annotated[datetime, AfterValidator(_as_utc), PlainSerializer(iso, return_type=str)]
 _ULID = "[0-9A-HJKMNP-TV-Z]{26}"  # Crockford's base 32: no I, L, O or U
@@ -58,8 +122,8 @@ AccountId = Annotated[str, Field(pattern=f"^acc_{_ULID}$", examples=["acc_01JDZ3
 InvitationId = Annotated[str, Field(pattern=f"^inv_{_ULID}$", examples=["inv_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7"])]
 Token = Annotated[
     str,
-    BeforeValidator(lambda value: value.strip() if isinstance(value, str) else value),
-    Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$", description="The token from the invitation link"),
+    StringConstraints(strip_whitespace=True, min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$"),
+    Field(description="The token from the invitation link"),
 ]
 
 
