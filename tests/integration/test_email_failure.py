@@ -276,7 +276,7 @@ def test_email_that_cannot_be_built_answers_internal_error_and_writes_nothing(ap
     provision_jane = {"company_name": "ACME Ltd", "administrator_email": JANE, "created_via": "sales"}
 
     # Given building the invitation email fails (an unforeseen bug in the message)
-    with patch("business_accounts.invitations.compose", side_effect=ValueError("header cannot be built")):
+    with patch("business_accounts.delivery.compose", side_effect=ValueError("header cannot be built")):
         failed = api.post("/v1/internal/accounts", provision_jane)
 
     # Then nothing was committed: no account, no invitation, no rate-limit slot

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from business_accounts.delivery import invited_ownership
 from business_accounts.items import Account, Invitation, MailLog
 from business_accounts.services import Services
 from business_accounts.store import Issue
@@ -117,11 +118,16 @@ def seed(
         status=InvitationStatus.PENDING,
         created_at=now,
         expires_at=expires_at,
-        expires_epoch=int(expires_at.timestamp()),
     )
     mailed = MailLog(email=email, sent_at=(int(now.timestamp()),), version=1)
     runtime.store.issue(
-        Issue(invitation=invitation, mail_before=MailLog(email=email), mail_after=mailed, new_account=account)
+        Issue(
+            invitation=invitation,
+            ownership=invited_ownership(invitation),
+            mail_before=MailLog(email=email),
+            mail_after=mailed,
+            new_account=account,
+        )
     )
 
 

@@ -238,7 +238,7 @@ ROUTES: dict[str, Route] = {
     ),
     "GET /v1/internal/accounts/{id}/invitations": Route(
         200,
-        "get_item",
+        "query",
         False,
         lambda api, s: api.get(f"/v1/internal/accounts/{s.account_id}/invitations"),
         lambda api, _: api.get(f"/v1/internal/accounts/{UNKNOWN_ACCOUNT}/invitations"),

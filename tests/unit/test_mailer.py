@@ -74,7 +74,7 @@ def test_ses_mailer_sends_text_and_html_from_the_sender_with_the_configuration_s
             "ConfigurationSetName": "invitations",
         },
     )
-    mailer = SesMailer(client, sender="no-reply@example.com", configuration_set="invitations")  # type: ignore[arg-type]
+    mailer = SesMailer(lambda: client, sender="no-reply@example.com", configuration_set="invitations")  # type: ignore[arg-type]
     sent: list[bytes] = []
     client.meta.events.register(  # type: ignore[attr-defined]
         "provide-client-params.sesv2.SendEmail", lambda params, **_: sent.append(params["Content"]["Raw"]["Data"])
@@ -93,7 +93,7 @@ def test_ses_mailer_refusal_becomes_mail_delivery_error() -> None:
     client = _ses_client()
     stubber = Stubber(client)
     stubber.add_client_error("send_email", "MessageRejected", "Email address is not verified.", 400)
-    mailer = SesMailer(client, sender="no-reply@example.com", configuration_set=None)  # type: ignore[arg-type]
+    mailer = SesMailer(lambda: client, sender="no-reply@example.com", configuration_set=None)  # type: ignore[arg-type]
 
     with stubber, pytest.raises(MailDeliveryError):
         mailer.send(compose(INVITATION, sender="no-reply@example.com"))

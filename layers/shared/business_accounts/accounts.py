@@ -6,12 +6,12 @@ import hashlib
 import json
 
 from business_accounts import api
-from business_accounts.errors import AccountNotFound, ConcurrentUpdate, IdempotencyKeyReused
-from business_accounts.invitations import deliver, email_taken, new_invitation, once_more_on_conflict
-from business_accounts.items import Account, Administrator, EmailOwnership, ExternalReference
+from business_accounts.delivery import deliver, email_taken, new_invitation, once_more_on_conflict
+from business_accounts.errors import AccountNotFound, IdempotencyKeyReused
+from business_accounts.items import Account, Administrator, ExternalReference
 from business_accounts.observability import Metric, count, logger, mask_email
 from business_accounts.services import Services
-from business_accounts.store import TransactionConflict
+from business_accounts.store import EmailTaken
 from business_accounts.types import AdministratorState, CreatedVia, sortable_id
 
 
@@ -34,13 +34,9 @@ def register(services: Services, request: api.RegisterRequest) -> api.Registered
     )
     try:
         services.store.create_account(account, administrator)
-    except TransactionConflict as conflict:
-        found = conflict.failed.get("ownership")
-        owner = EmailOwnership.model_validate(found) if found else services.store.email_record(request.email)[0]
-        if owner is None:  # the owner was revoked between our write and this read
-            raise ConcurrentUpdate() from conflict
+    except EmailTaken as taken:
         logger.info("registration met an existing account", extra={"email": mask_email(request.email)})
-        raise email_taken(owner, now) from conflict
+        raise email_taken(taken.owner, now) from taken
     count(Metric.ACCOUNTS_REGISTERED)
     logger.info("account registered", extra={"account_id": account.account_id, "email": mask_email(request.email)})
     return api.RegisteredAccount(

@@ -1,18 +1,24 @@
-"""Invitation logic: issue and send, join, resend, renew, preview, accept, invite, list and revoke."""
+"""Invitation logic: join, resend, preview, accept and renew a link; invite, list and revoke (internal)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from business_accounts import api
+from business_accounts.delivery import (
+    admit,
+    deliver,
+    email_taken,
+    new_invitation,
+    once_more_on_conflict,
+    raced_by_another_email,
+    reissue,
+)
 from business_accounts.errors import (
     AccountNotFound,
     AlreadyMember,
-    AlreadyRegistered,
     ConcurrentUpdate,
     DomainError,
-    EmailDeliveryFailed,
     InvitationAlreadyAccepted,
     InvitationExpired,
     InvitationNotFound,
@@ -20,17 +26,13 @@ from business_accounts.errors import (
     InvitationRevoked,
     InvitationSuperseded,
     NotInvited,
-    PendingInvitationExists,
-    RateLimited,
 )
-from business_accounts.items import Account, EmailOwnership, ExternalReference, Invitation, MailLog
-from business_accounts.limits import admit_email
-from business_accounts.mailer import InvitationEmail, MailDeliveryError, compose
+from business_accounts.items import Invitation
 from business_accounts.observability import Metric, count, logger, mask_email
 from business_accounts.services import Services
-from business_accounts.store import Issue, TransactionConflict
+from business_accounts.store import InvitationChanged, MailCounted
 from business_accounts.tokens import token_hash
-from business_accounts.types import AdministratorState, InvitationStatus, sortable_id
+from business_accounts.types import AdministratorState, InvitationStatus
 
 _UNUSABLE: dict[InvitationStatus, type[DomainError]] = {
     InvitationStatus.ACCEPTED: InvitationAlreadyAccepted,
@@ -41,122 +43,6 @@ _UNUSABLE: dict[InvitationStatus, type[DomainError]] = {
 _RENEWABLE = frozenset({InvitationStatus.PENDING, InvitationStatus.EXPIRED, InvitationStatus.SUPERSEDED})
 
 
-# --- Shared machinery ---
-
-
-def once_more_on_conflict[T](operation: Callable[[], T]) -> T:
-    """Run `operation`; if a concurrent write got there first, decide again once on fresh reads."""
-    try:
-        return operation()
-    except TransactionConflict:
-        try:
-            return operation()
-        except TransactionConflict as conflict:
-            raise ConcurrentUpdate() from conflict
-
-
-def email_taken(owner: EmailOwnership, now: datetime) -> DomainError:
-    """The 409 for an email that already belongs to an account, as an administrator or an invitee."""
-    if owner.state is AdministratorState.ACTIVE:
-        return AlreadyRegistered(account=api.AccountRef(account_id=owner.account_id, company_name=owner.company_name))
-    count(Metric.PENDING_INVITATIONS_ENCOUNTERED)
-    expires_at = owner.invitation_expires_at or now
-    return PendingInvitationExists(
-        account=api.AccountOrigin(
-            account_id=owner.account_id, company_name=owner.company_name, created_via=owner.created_via
-        ),
-        invitation=api.InvitationState(
-            status=InvitationStatus.EXPIRED if now >= expires_at else InvitationStatus.PENDING,
-            expires_at=expires_at,
-        ),
-    )
-
-
-def new_invitation(
-    services: Services, *, account: Account | EmailOwnership, email: str, now: datetime, invited_by: str | None = None
-) -> tuple[Invitation, str]:
-    """A fresh pending invitation and its token; the token exists only here and in the email."""
-    token = services.new_token()
-    expires_at = now + timedelta(seconds=services.settings.invitation_ttl_seconds)
-    invitation = Invitation(
-        token_hash=token_hash(token),
-        invitation_id=sortable_id("inv"),
-        account_id=account.account_id,
-        company_name=account.company_name,
-        created_via=account.created_via,
-        email=email,
-        status=InvitationStatus.PENDING,
-        created_at=now,
-        expires_at=expires_at,
-        expires_epoch=int(expires_at.timestamp()),
-        invited_by=invited_by,
-    )
-    return invitation, token
-
-
-def admit(services: Services, log: MailLog, now: datetime) -> MailLog:
-    settings = services.settings
-    try:
-        return admit_email(
-            log, now, cooldown_seconds=settings.invite_cooldown_seconds, daily_limit=settings.invite_daily_limit
-        )
-    except RateLimited:
-        count(Metric.RATE_LIMITED)
-        logger.info("invitation email refused by the limits", extra={"email": mask_email(log.email)})
-        raise
-
-
-def deliver(
-    services: Services,
-    invitation: Invitation,
-    token: str,
-    *,
-    mail_log: MailLog,
-    now: datetime,
-    ownership_before: EmailOwnership | None,
-    new_account: Account | None = None,
-    external_reference: ExternalReference | None = None,
-) -> None:
-    """Build the email, write the invitation (superseding the current one), then send; if sending fails, undo."""
-    email = compose(
-        InvitationEmail(
-            to=invitation.email,
-            company_name=invitation.company_name,
-            created_via=invitation.created_via,
-            link=f"{services.settings.accept_page_url}#token={token}",
-            expires_at=invitation.expires_at,
-        ),
-        sender=services.settings.sender_email,
-    )
-    issue = Issue(
-        invitation=invitation,
-        mail_before=mail_log,
-        mail_after=admit(services, mail_log, now),
-        ownership_before=ownership_before,
-        new_account=new_account,
-        external_reference=external_reference,
-    )
-    try:
-        services.store.issue(issue)
-    except TransactionConflict as conflict:
-        if set(conflict.failed) == {"mail_log"}:  # only that: another email to this address went out just now
-            raise RateLimited(retry_after=max(1, services.settings.invite_cooldown_seconds)) from conflict
-        raise  # the email changed hands or invitations meanwhile: the caller decides again on fresh reads
-    log_extra = {"email": mask_email(invitation.email), "invitation_id": invitation.invitation_id}
-    try:
-        services.mailer.send(email)
-    except MailDeliveryError as error:
-        count(Metric.INVITATION_EMAIL_FAILURES)
-        logger.warning("invitation email failed; undoing the invitation", extra={**log_extra, "error": str(error)})
-        try:
-            services.store.undo_issue(issue)
-        except Exception:  # the answer is 503 either way; the leftover invitation was never mailed
-            logger.exception("could not undo the invitation after the email failed", extra=log_extra)
-        raise EmailDeliveryFailed(retry_after=max(1, min(30, services.settings.invite_cooldown_seconds))) from error
-    count(Metric.INVITATIONS_SENT)
-    logger.info("invitation sent", extra={**log_extra, "account_id": invitation.account_id})
-
-
 def usable(invitation: Invitation | None, now: datetime) -> Invitation:
     """The invitation if its link can be used now; otherwise the error that explains why not."""
     if invitation is None:
@@ -164,13 +50,6 @@ def usable(invitation: Invitation | None, now: datetime) -> Invitation:
     status = invitation.status_at(now)
     if status in _UNUSABLE:
         raise _UNUSABLE[status]()
-    return invitation
-
-
-def _reissue(services: Services, email: str, owner: EmailOwnership, mail_log: MailLog) -> Invitation:
-    now = services.clock()
-    invitation, token = new_invitation(services, account=owner, email=email, now=now)
-    deliver(services, invitation, token, mail_log=mail_log, now=now, ownership_before=owner)
     return invitation
 
 
@@ -186,7 +65,7 @@ def join(services: Services, *, account_id: str, email: str) -> api.InvitationSe
             raise NotInvited()
         if owner.state is AdministratorState.ACTIVE:
             raise AlreadyMember()
-        invitation = _reissue(services, email, owner, mail_log)
+        invitation = reissue(services, email, owner, mail_log)
         return api.InvitationSent(email=email, expires_at=invitation.expires_at)
 
     return once_more_on_conflict(attempt)
@@ -200,11 +79,11 @@ def resend(services: Services, *, email: str) -> api.ResendReceived:
         if owner is None or owner.state is AdministratorState.ACTIVE:
             try:
                 services.store.record_mail(mail_log, admit(services, mail_log, services.clock()))
-            except TransactionConflict as conflict:
-                raise RateLimited(retry_after=max(1, services.settings.invite_cooldown_seconds)) from conflict
+            except MailCounted as counted:
+                raise raced_by_another_email(services) from counted
             logger.info("resend for an address without an invitation", extra={"email": mask_email(email)})
         else:
-            _reissue(services, email, owner, mail_log)
+            reissue(services, email, owner, mail_log)
         return api.ResendReceived()
 
     return once_more_on_conflict(attempt)
@@ -228,11 +107,9 @@ def accept(services: Services, *, token: str) -> api.AcceptedInvitation:
     invitation = usable(services.store.invitation(token_hash(token)), now)
     try:
         services.store.accept(invitation, now)
-    except TransactionConflict as conflict:
-        found = conflict.failed.get("invitation")
-        current = Invitation.model_validate(found) if found else services.store.invitation(invitation.token_hash)
-        usable(current, now)  # raises what happened to it: accepted, superseded, revoked or expired meanwhile
-        raise ConcurrentUpdate() from conflict
+    except InvitationChanged as changed:
+        usable(changed.current, now)  # raises what happened to it: accepted, superseded, revoked or expired meanwhile
+        raise ConcurrentUpdate() from changed
     count(Metric.INVITATIONS_ACCEPTED)
     logger.info(
         "invitation accepted",
@@ -258,7 +135,7 @@ def renew(services: Services, *, token: str) -> api.RenewedInvitation:
             raise InvitationRevoked()  # the email was freed since this link was sent
         if owner.state is AdministratorState.ACTIVE:
             raise InvitationAlreadyAccepted()  # accepted through a newer link
-        renewed = _reissue(services, invitation.email, owner, mail_log)
+        renewed = reissue(services, invitation.email, owner, mail_log)
         return api.RenewedInvitation(expires_at=renewed.expires_at)
 
     return once_more_on_conflict(attempt)
@@ -292,32 +169,29 @@ def invite(services: Services, *, account_id: str, email: str, invited_by: str |
 def list_invitations(
     services: Services, *, account_id: str, status: InvitationStatus | None, next_token: str | None, limit: int
 ) -> api.InvitationPage:
-    """An account's invitations, newest first, with their status as of now, `limit` at a time."""
-    if services.store.account(account_id) is None:
+    """One page of an account's invitations, newest first, with their status as of now; one query per page.
+
+    With `status`, a page holds the matching ones among the next `limit` invitations, so it may hold fewer than
+    `limit`, even none, and still have a `next_token`: the listing goes on until `next_token` is null.
+    """
+    page = services.store.invitations_of(account_id, before_id=next_token, page_size=limit)
+    if not page and services.store.account(account_id) is None:  # invitations imply their account
         raise AccountNotFound()
-    before = next_token
     now = services.clock()
-    items: list[api.InvitationSummary] = []
-    while True:
-        page = services.store.invitations_of(account_id, before_id=before, page_size=limit)
-        for invitation in page:
-            before = invitation.invitation_id
-            current = invitation.status_at(now)
-            if status is not None and current is not status:
-                continue
-            items.append(
-                api.InvitationSummary(
-                    invitation_id=invitation.invitation_id,
-                    email=invitation.email,
-                    status=current,
-                    created_at=invitation.created_at,
-                    expires_at=invitation.expires_at,
-                )
+    return api.InvitationPage(
+        items=[
+            api.InvitationSummary(
+                invitation_id=invitation.invitation_id,
+                email=invitation.email,
+                status=invitation.status_at(now),
+                created_at=invitation.created_at,
+                expires_at=invitation.expires_at,
             )
-            if len(items) == limit:
-                return api.InvitationPage(items=items, next_token=invitation.invitation_id)
-        if len(page) < limit:
-            return api.InvitationPage(items=items, next_token=None)
+            for invitation in page
+            if status is None or invitation.status_at(now) is status
+        ],
+        next_token=page[-1].invitation_id if len(page) == limit else None,
+    )
 
 
 def revoke(services: Services, *, account_id: str, invitation_id: str) -> None:

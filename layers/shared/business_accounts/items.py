@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, computed_field
 
+from business_accounts.lifetime import epoch, has_expired
 from business_accounts.types import AdministratorState, CreatedVia, InvitationStatus, UtcDateTime
 
 # Sparse index key of pending invitations: present while pending, removed by every other status.
@@ -71,6 +72,11 @@ class EmailOwnership(Item):
     invitation_token_hash: str | None = None
     invitation_expires_at: UtcDateTime | None = None
 
+    def invitation_status(self, now: datetime) -> InvitationStatus:
+        """The status of the invitation the email waits on, as of `now` (pending or expired)."""
+        expired = self.invitation_expires_at is None or has_expired(self.invitation_expires_at, now)
+        return InvitationStatus.EXPIRED if expired else InvitationStatus.PENDING
+
 
 class MailLog(Item):
     """Invitation emails sent to one address in the last 24 hours, for the cooldown and the daily limit."""
@@ -102,10 +108,15 @@ class Invitation(Item):
     created_at: UtcDateTime
     expires_at: UtcDateTime
     invited_by: str | None = None
-    expires_epoch: Annotated[int, Field(description="expires_at in epoch seconds, for conditions and the index")]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def expires_epoch(self) -> int:
+        """`expires_at` in epoch seconds: what DynamoDB's conditions and the cleanup's index compare."""
+        return epoch(self.expires_at)
 
     def status_at(self, now: datetime) -> InvitationStatus:
-        """Expiry is decided here on every read, whether or not the cleanup or TTL has run."""
-        if self.status is InvitationStatus.PENDING and now >= self.expires_at:
+        """The status as of `now`: a pending invitation past its expiry is expired, whatever is stored."""
+        if self.status is InvitationStatus.PENDING and has_expired(self.expires_at, now):
             return InvitationStatus.EXPIRED
         return self.status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -116,7 +117,7 @@ def compose(email: InvitationEmail, *, sender: str) -> ComposedEmail:
 class SesMailer:
     """Sends invitation emails with SES v2 `SendEmail`, from the verified sender identity."""
 
-    def __init__(self, client: SESV2Client, *, sender: str, configuration_set: str | None) -> None:
+    def __init__(self, client: Callable[[], SESV2Client], *, sender: str, configuration_set: str | None) -> None:
         self._client = client
         self._sender = sender
         self._configuration_set = configuration_set
@@ -131,6 +132,6 @@ class SesMailer:
         if self._configuration_set:
             request["ConfigurationSetName"] = self._configuration_set
         try:
-            self._client.send_email(**request)
+            self._client().send_email(**request)
         except (ClientError, BotoCoreError) as error:
             raise MailDeliveryError(type(error).__name__) from error

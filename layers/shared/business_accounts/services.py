@@ -13,6 +13,8 @@ from botocore.config import Config
 
 from business_accounts import tokens
 from business_accounts.config import Settings, load_settings
+from business_accounts.dynamodb import DynamoDB
+from business_accounts.dynamodb_store import DynamoStore
 from business_accounts.mailer import Mailer, SesMailer
 from business_accounts.store import Store
 
@@ -40,8 +42,7 @@ AWS_CALLS = Config(connect_timeout=1, read_timeout=3, retries={"mode": "standard
 
 @cache
 def dynamodb_client() -> DynamoDBClient:
-    """A DynamoDB client that takes and gives plain Python values (the resource layer's client)."""
-    client: DynamoDBClient = boto3.resource("dynamodb", config=AWS_CALLS).meta.client
+    client: DynamoDBClient = boto3.client("dynamodb", config=AWS_CALLS)
     return client
 
 
@@ -52,13 +53,14 @@ def sesv2_client() -> SESV2Client:
 
 
 def build_services(settings: Settings) -> Services:
-    store = Store(
-        dynamodb_client(),
+    """The deployed collaborators; each AWS client is built on its first call, so a function builds only its own."""
+    store = DynamoStore(
+        DynamoDB(dynamodb_client),
         accounts_table=settings.accounts_table,
         invitations_table=settings.invitations_table,
         retention_seconds=settings.invitation_retention_seconds,
     )
-    mailer = SesMailer(sesv2_client(), sender=settings.sender_email, configuration_set=settings.ses_configuration_set)
+    mailer = SesMailer(sesv2_client, sender=settings.sender_email, configuration_set=settings.ses_configuration_set)
     return Services(settings=settings, store=store, mailer=mailer)
 
 

@@ -1,0 +1,165 @@
+"""Sending an invitation, shared by the account and invitation logic: admit it, build it, write it, send it.
+
+Also the answers both need: the 409 for an email that belongs to an account, and "decide once more" when a
+concurrent write got there first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from business_accounts import api
+from business_accounts.errors import (
+    AlreadyRegistered,
+    ConcurrentUpdate,
+    DomainError,
+    EmailDeliveryFailed,
+    PendingInvitationExists,
+    RateLimited,
+)
+from business_accounts.items import Account, EmailOwnership, ExternalReference, Invitation, MailLog
+from business_accounts.lifetime import expiry
+from business_accounts.limits import admit_email
+from business_accounts.mailer import InvitationEmail, MailDeliveryError, compose
+from business_accounts.observability import Metric, count, logger, mask_email
+from business_accounts.services import Services
+from business_accounts.store import Conflict, Issue, MailCounted
+from business_accounts.tokens import token_hash
+from business_accounts.types import AdministratorState, InvitationStatus, sortable_id
+
+
+def once_more_on_conflict[T](operation: Callable[[], T]) -> T:
+    """Run `operation`; if a concurrent write got there first, decide again once on fresh reads."""
+    try:
+        return operation()
+    except Conflict:
+        try:
+            return operation()
+        except Conflict as conflict:
+            raise ConcurrentUpdate() from conflict
+
+
+def email_taken(owner: EmailOwnership, now: datetime) -> DomainError:
+    """The 409 for an email that already belongs to an account, as an administrator or an invitee."""
+    if owner.state is AdministratorState.ACTIVE:
+        return AlreadyRegistered(account=api.AccountRef(account_id=owner.account_id, company_name=owner.company_name))
+    count(Metric.PENDING_INVITATIONS_ENCOUNTERED)
+    return PendingInvitationExists(
+        account=api.AccountOrigin(
+            account_id=owner.account_id, company_name=owner.company_name, created_via=owner.created_via
+        ),
+        invitation=api.InvitationState(
+            status=owner.invitation_status(now), expires_at=owner.invitation_expires_at or now
+        ),
+    )
+
+
+def new_invitation(
+    services: Services, *, account: Account | EmailOwnership, email: str, now: datetime, invited_by: str | None = None
+) -> tuple[Invitation, str]:
+    """A fresh pending invitation and its token; the token exists only here and in the email."""
+    token = services.new_token()
+    invitation = Invitation(
+        token_hash=token_hash(token),
+        invitation_id=sortable_id("inv"),
+        account_id=account.account_id,
+        company_name=account.company_name,
+        created_via=account.created_via,
+        email=email,
+        status=InvitationStatus.PENDING,
+        created_at=now,
+        expires_at=expiry(now, services.settings.invitation_ttl_seconds),
+        invited_by=invited_by,
+    )
+    return invitation, token
+
+
+def admit(services: Services, log: MailLog, now: datetime) -> MailLog:
+    """The mail log with one more email, or RateLimited (counted and logged) past the cooldown or daily limit."""
+    settings = services.settings
+    try:
+        return admit_email(
+            log, now, cooldown_seconds=settings.invite_cooldown_seconds, daily_limit=settings.invite_daily_limit
+        )
+    except RateLimited:
+        count(Metric.RATE_LIMITED)
+        logger.info("invitation email refused by the limits", extra={"email": mask_email(log.email)})
+        raise
+
+
+def raced_by_another_email(services: Services) -> RateLimited:
+    """Another invitation email to the address was counted between our read and our write: a double click."""
+    return RateLimited(retry_after=max(1, services.settings.invite_cooldown_seconds))
+
+
+def deliver(
+    services: Services,
+    invitation: Invitation,
+    token: str,
+    *,
+    mail_log: MailLog,
+    now: datetime,
+    ownership_before: EmailOwnership | None,
+    new_account: Account | None = None,
+    external_reference: ExternalReference | None = None,
+) -> None:
+    """Build the email, write the invitation (superseding the current one), then send; if sending fails, undo."""
+    email = compose(
+        InvitationEmail(
+            to=invitation.email,
+            company_name=invitation.company_name,
+            created_via=invitation.created_via,
+            link=f"{services.settings.accept_page_url}#token={token}",
+            expires_at=invitation.expires_at,
+        ),
+        sender=services.settings.sender_email,
+    )
+    issue = Issue(
+        invitation=invitation,
+        ownership=invited_ownership(invitation),
+        mail_before=mail_log,
+        mail_after=admit(services, mail_log, now),
+        ownership_before=ownership_before,
+        new_account=new_account,
+        external_reference=external_reference,
+    )
+    try:
+        services.store.issue(issue)
+    except MailCounted as counted:
+        raise raced_by_another_email(services) from counted
+    log_extra = {"email": mask_email(invitation.email), "invitation_id": invitation.invitation_id}
+    try:
+        services.mailer.send(email)
+    except MailDeliveryError as error:
+        count(Metric.INVITATION_EMAIL_FAILURES)
+        logger.warning("invitation email failed; undoing the invitation", extra={**log_extra, "error": str(error)})
+        try:
+            services.store.undo_issue(issue)
+        except Exception:  # the answer is 503 either way; the leftover invitation was never mailed
+            logger.exception("could not undo the invitation after the email failed", extra=log_extra)
+        raise EmailDeliveryFailed(retry_after=max(1, min(30, services.settings.invite_cooldown_seconds))) from error
+    count(Metric.INVITATIONS_SENT)
+    logger.info("invitation sent", extra={**log_extra, "account_id": invitation.account_id})
+
+
+def reissue(services: Services, email: str, owner: EmailOwnership, mail_log: MailLog) -> Invitation:
+    """A fresh invitation to the account the email is invited to, superseding its current one."""
+    now = services.clock()
+    invitation, token = new_invitation(services, account=owner, email=email, now=now)
+    deliver(services, invitation, token, mail_log=mail_log, now=now, ownership_before=owner)
+    return invitation
+
+
+def invited_ownership(invitation: Invitation) -> EmailOwnership:
+    """The email's ownership while `invitation` is the one it waits on."""
+    return EmailOwnership(
+        email=invitation.email,
+        account_id=invitation.account_id,
+        company_name=invitation.company_name,
+        created_via=invitation.created_via,
+        state=AdministratorState.INVITED,
+        invitation_id=invitation.invitation_id,
+        invitation_token_hash=invitation.token_hash,
+        invitation_expires_at=invitation.expires_at,
+    )
