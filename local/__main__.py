@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -50,6 +51,10 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     arguments = parse_arguments(argv)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logging.getLogger("local").addHandler(handler)
+    logging.getLogger("local").setLevel(logging.INFO)
     started = time.monotonic()
     overrides = json.loads(arguments.env_vars.read_text()) if arguments.env_vars else {}
     api_url = f"http://127.0.0.1:{arguments.api_port}"
