@@ -240,3 +240,16 @@ def test_local_stack_lambda_port_answers_the_aws_cli_with_dummy_credentials(stac
 
     assert finished.returncode == 0, finished.stderr
     assert {function["FunctionName"] for function in json.loads(finished.stdout)["Functions"]} == set(functions())
+
+
+def test_local_stack_inbox_shows_each_email_time_recipient_and_link(stack: LocalStack) -> None:
+    email = new_email()
+    before = datetime.now(UTC).replace(microsecond=0)
+    provision(stack, email)
+
+    mail = next(mail for mail in stack.inbox() if mail["to"] == [email])
+    page = stack.get("/_local/inbox").text
+
+    assert before <= datetime.fromisoformat(mail["sent_at"]) <= datetime.now(UTC)
+    assert mail["links"][0] == f"{stack.api}/invitations/accept#token={stack.last_token(email)}"
+    assert f'to {email}, <time datetime="{mail["sent_at"]}">' in page
