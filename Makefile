@@ -13,7 +13,7 @@ SAM := $(TOOLS_VENV)/bin/sam
 # sam build looks for python3.13 on PATH; the project venv provides it.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run browser test lint typecheck cfn-lint validate build openapi bench clean
+.PHONY: help setup run invoke browser test lint typecheck cfn-lint validate build openapi bench clean
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,13 @@ setup: $(VENV)/.installed $(TOOLS_VENV)/.installed ## Create the virtual environ
 run: $(VENV)/.installed ## The whole application on this machine: API :3000, Lambda :3001, AWS (moto) :5000
 	$(PY) -m local $(if $(ENV_VARS),--env-vars $(ENV_VARS)) $(if $(API_PORT),--api-port $(API_PORT)) \
 		$(if $(LAMBDA_PORT),--lambda-port $(LAMBDA_PORT)) $(if $(AWS_PORT),--aws-port $(AWS_PORT))
+
+# Silent recipe: stdout carries the function's answer alone, for jq or a file.
+invoke: $(VENV)/.installed ## One function, one event, no Docker: make invoke FUNCTION=JoinFunction EVENT=events/join.json
+	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || \
+		{ echo "usage: make invoke FUNCTION=LogicalId EVENT=events/file.json [ENV_VARS=env.json]" >&2; exit 2; }
+	@$(PY) -m local.invoke $(FUNCTION) --event $(EVENT) $(if $(ENV_VARS),--env-vars $(ENV_VARS)) \
+		$(if $(API_PORT),--api-port $(API_PORT)) $(if $(AWS_PORT),--aws-port $(AWS_PORT))
 
 browser: ## Debian's Chromium for the browser test (installs it when root and missing)
 	@if command -v chromium >/dev/null 2>&1; then echo "chromium: $$(command -v chromium)"; \

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 
-from local import functions, gateway, inbox, lambda_api, options, schedules
+from local import demo, functions, gateway, inbox, lambda_api, options, schedules
 from local.emulator import Emulator
 from local.functions import build_pools, ignored_overrides
 from local.options import StartupError
@@ -59,6 +59,7 @@ def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], r
     running.callback(lambda_server.server_close)
 
     print(f"AWS (moto)      {emulator.endpoint}: {', '.join(emulator.start())}", flush=True)
+    print(f"Demo data       {demo.seed(emulator.resource('dynamodb'), stack)} (docs/local.md)", flush=True)
     functions.warm(pools.values())
     _serving(api, running)
     _serving(lambda_server, running)
