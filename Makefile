@@ -46,9 +46,13 @@ invoke: $(VENV)/.installed ## One function, one event, no Docker: make invoke FU
 		$(if $(API_PORT),--api-port $(API_PORT)) $(if $(AWS_PORT),--aws-port $(AWS_PORT))
 
 browser: ## Debian's Chromium for the browser test (installs it when root and missing)
-	@if command -v chromium >/dev/null 2>&1; then echo "chromium: $$(command -v chromium)"; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		log=$$(mktemp); \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } \
+			>"$$log" 2>&1 || { cat "$$log" >&2; echo "apt-get could not install chromium (its output is above)" >&2; exit 1; }; \
+		rm -f "$$log"; \
+	fi; \
+	if command -v chromium >/dev/null 2>&1; then echo "chromium is ready: $$(command -v chromium); the browser test runs"; \
 	else echo "chromium is missing: install Debian's chromium package, or the browser test is skipped"; fi
 
 lint: $(VENV)/.installed ## ruff on everything

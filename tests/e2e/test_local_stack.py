@@ -253,3 +253,17 @@ def test_local_stack_inbox_shows_each_email_time_recipient_and_link(stack: Local
     assert before <= datetime.fromisoformat(mail["sent_at"]) <= datetime.now(UTC)
     assert mail["links"][0] == f"{stack.api}/invitations/accept#token={stack.last_token(email)}"
     assert f'to {email}, <time datetime="{mail["sent_at"]}">' in page
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="installing chromium needs the network")
+def test_local_stack_make_browser_says_where_chromium_is() -> None:
+    finished = subprocess.run(
+        ["make", "--no-print-directory", "browser"],  # noqa: S607 - make from PATH
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert finished.stdout.splitlines() == [f"chromium is ready: {shutil.which('chromium')}; the browser test runs"]
