@@ -13,7 +13,7 @@ SAM := $(TOOLS_VENV)/bin/sam
 # sam build looks for python3.13 on PATH; the project venv provides it.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run browser test lint typecheck cfn-lint validate build openapi bench clean
+.PHONY: help setup run invoke browser test lint typecheck cfn-lint validate build openapi bench clean
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,10 +38,21 @@ run: $(VENV)/.installed ## The whole application on this machine: API :3000, Lam
 	$(PY) -m local $(if $(ENV_VARS),--env-vars $(ENV_VARS)) $(if $(API_PORT),--api-port $(API_PORT)) \
 		$(if $(LAMBDA_PORT),--lambda-port $(LAMBDA_PORT)) $(if $(AWS_PORT),--aws-port $(AWS_PORT))
 
+# Silent recipe: stdout carries the function's answer alone, for jq or a file.
+invoke: $(VENV)/.installed ## One function, one event, no Docker: make invoke FUNCTION=JoinFunction EVENT=events/join.json
+	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || \
+		{ echo "usage: make invoke FUNCTION=LogicalId EVENT=events/file.json [ENV_VARS=env.json]" >&2; exit 2; }
+	@$(PY) -m local.invoke $(FUNCTION) --event $(EVENT) $(if $(ENV_VARS),--env-vars $(ENV_VARS)) \
+		$(if $(API_PORT),--api-port $(API_PORT)) $(if $(AWS_PORT),--aws-port $(AWS_PORT))
+
 browser: ## Debian's Chromium for the browser test (installs it when root and missing)
-	@if command -v chromium >/dev/null 2>&1; then echo "chromium: $$(command -v chromium)"; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		log=$$(mktemp); \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } \
+			>"$$log" 2>&1 || { cat "$$log" >&2; echo "apt-get could not install chromium (its output is above)" >&2; exit 1; }; \
+		rm -f "$$log"; \
+	fi; \
+	if command -v chromium >/dev/null 2>&1; then echo "chromium is ready: $$(command -v chromium); the browser test runs"; \
 	else echo "chromium is missing: install Debian's chromium package, or the browser test is skipped"; fi
 
 lint: $(VENV)/.installed ## ruff on everything

@@ -3,36 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import logging
 import os
 import signal
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from types import FrameType
 
-from local import gateway, inbox, invoke, schedules
-from local.cloudformation import Stack
+from local import demo, functions, gateway, inbox, lambda_api, options, schedules
 from local.emulator import Emulator
 from local.functions import build_pools, ignored_overrides
-from tools.functions import ROOT, template
-
-REGION = "eu-west-1"
+from local.options import StartupError
+from local.server import LoopbackServer
+from tools.functions import ROOT
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
-    parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT") or 3000))
-    parser.add_argument("--lambda-port", type=int, default=int(os.environ.get("LAMBDA_PORT") or 3001))
-    parser.add_argument("--aws-port", type=int, default=int(os.environ.get("AWS_PORT") or 5000))
-    parser.add_argument(
-        "--env-vars",
-        type=Path,
-        default=os.environ.get("ENV_VARS") or None,
-        help="function environment overrides in the `sam local --env-vars` format",
-    )
+    options.add_arguments(parser, "api_port", "lambda_port", "aws_port")
     parser.add_argument(
         "--instances",
         type=int,
@@ -48,35 +37,41 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> None:
-    arguments = parse_arguments(argv)
+def _serving(server: LoopbackServer, running: contextlib.ExitStack) -> None:
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    running.callback(server.shutdown)
+
+
+def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], running: contextlib.ExitStack) -> None:
+    """Bring the stack up; each piece's stop goes on `running` as it starts, so whatever started is stopped."""
     started = time.monotonic()
-    overrides = json.loads(arguments.env_vars.read_text()) if arguments.env_vars else {}
+    stack = options.local_stack(arguments.api_port)
     api_url = f"http://127.0.0.1:{arguments.api_port}"
-    # Email links work locally: they point at the local accept page unless env.json says otherwise.
-    stack = Stack(template(), REGION, {"AcceptPageUrl": f"{api_url}/invitations/accept"})
-
-    emulator = Emulator(stack, arguments.aws_port)
-    created = emulator.start()
+    # Every port is taken before anything runs, so that a busy one is reported with nothing to clean up.
+    emulator = options.bind("aws_port", arguments.aws_port, lambda port: Emulator(stack, port))
+    running.callback(emulator.stop)
     pools = build_pools(stack, ROOT, emulator.endpoint, overrides, arguments.instances)
-    with ThreadPoolExecutor(max_workers=len(pools)) as warming:
-        list(warming.map(lambda pool: pool.warm(), pools.values()))
+    running.callback(functions.stop, pools.values())
+    api_gateway = gateway.Gateway(stack, pools, lambda method, path: inbox.page(stack.region, method, path))
+    api = options.bind("api_port", arguments.api_port, lambda port: gateway.serve(api_gateway, port))
+    running.callback(api.server_close)
+    lambda_server = options.bind("lambda_port", arguments.lambda_port, lambda p: lambda_api.serve(stack, pools, p))
+    running.callback(lambda_server.server_close)
 
-    api = gateway.serve(
-        gateway.Gateway(stack, pools, lambda method, path: inbox.page(REGION, method, path)), arguments.api_port
-    )
-    lambda_api = invoke.serve(pools, arguments.lambda_port)
-    for server in (api, lambda_api):
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    stop = threading.Event()
+    print(f"AWS (moto)      {emulator.endpoint}: {', '.join(emulator.start())}", flush=True)
+    print(f"Demo data       {demo.seed(emulator.resource('dynamodb'), stack)} (docs/local.md)", flush=True)
+    functions.warm(pools.values())
+    _serving(api, running)
+    _serving(lambda_server, running)
+    stop_schedules = threading.Event()
+    running.callback(stop_schedules.set)
     found, skipped = schedules.schedules(stack, pools)
-    schedules.start(found, stop, arguments.schedule_rate_factor)
+    schedules.start(found, stop_schedules, arguments.schedule_rate_factor)
 
-    print(f"AWS (moto)      {emulator.endpoint}: {', '.join(created)}")
     for route in gateway.routes(pools):
         print(f"  {route.method:6} {api_url}{route.resource} -> {route.pool.logical_id}")
     print(f"API             {api_url}   inbox: {api_url}/_local/inbox")
-    print(f"Lambda invoke   http://127.0.0.1:{arguments.lambda_port} ({', '.join(pools)})")
+    print(f"Lambda API      http://127.0.0.1:{arguments.lambda_port} ({', '.join(pools)})")
     for schedule in found:
         period = schedule.every_seconds * arguments.schedule_rate_factor
         print(f"Schedule        {schedule.name} {schedule.expression}, every {period:g} s")
@@ -86,20 +81,35 @@ def main(argv: list[str] | None = None) -> None:
         print(f"env-vars        {note}")
     print(f"Ready in {time.monotonic() - started:.1f} s. Ctrl-C stops.", flush=True)
 
-    def shut_down(signum: int, frame: FrameType | None) -> None:
-        stop.set()
 
-    signal.signal(signal.SIGTERM, shut_down)
-    signal.signal(signal.SIGINT, shut_down)
-    stop.wait()
-    print("Stopping...", flush=True)
-    for server in (api, lambda_api):
-        server.shutdown()
-    for pool in pools.values():
-        pool.stop()
-    emulator.stop()
-    sys.exit(0)
+def serve(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]]) -> None:
+    """Run the stack until Ctrl-C or SIGTERM, which also stop a start-up; either way everything started stops."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops it as cleanly as Ctrl-C
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logging.getLogger("local").addHandler(handler)
+    logging.getLogger("local").setLevel(logging.INFO)
+    with contextlib.ExitStack() as running:
+        try:
+            start(arguments, overrides, running)
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("Stopping...", flush=True)
+        finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):  # stopping takes a few seconds at most: let it finish
+                signal.signal(signum, signal.SIG_IGN)
+    print("Stopped.", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    try:
+        serve(arguments, options.read_env_vars(arguments.env_vars))
+    except StartupError as error:
+        print(error, file=sys.stderr, flush=True)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

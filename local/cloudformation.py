@@ -25,6 +25,10 @@ class Stack:
         values = {name: str(spec.get("Default", "")) for name, spec in declared.items()}
         return values | {name: value for name, value in self.parameter_overrides.items() if name in declared}
 
+    def logical_ids(self, resource_type: str) -> list[str]:
+        """The template's resources of one type, in template order."""
+        return [name for name, resource in self.template["Resources"].items() if resource["Type"] == resource_type]
+
     def physical_name(self, logical_id: str) -> str:
         """Tables, queues and functions are named after their logical IDs locally."""
         return logical_id

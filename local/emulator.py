@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import threading
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
 
 from local.atomic import atomic_dynamodb
 from local.cloudformation import Stack
+from local.inbox import sent_times
 
 _TABLE_PROPERTIES = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "LocalSecondaryIndexes")
 
@@ -41,32 +46,52 @@ def verify_sender(sesv2: Any, stack: Stack) -> str:
 
 
 class Emulator:
-    """moto server on `port`, provisioned from the template."""
+    """moto server on `port`, bound at once (OSError if the port is taken), provisioned from the template by `start`."""
 
     def __init__(self, stack: Stack, port: int) -> None:
         self.stack = stack
-        self.port = port
-        self.endpoint = f"http://127.0.0.1:{port}"
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        self._atomic = atomic_dynamodb()
+        # Bound here, not by werkzeug: on a busy port it calls sys.exit() in its thread and moto waits forever.
+        with socket.create_server(("127.0.0.1", port), backlog=128) as listening:
+            self._server = make_server(
+                "127.0.0.1",
+                port,
+                DomainDispatcherApplication(create_backend_app),
+                threaded=True,
+                request_handler=MotoRequestHandler,
+                fd=listening.fileno(),  # werkzeug serves a duplicate of it
+            )
+        self.port = int(self._server.server_address[1])
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+        self._patches = contextlib.ExitStack()
+
+    def _credentials(self) -> dict[str, str]:
+        return {
+            "endpoint_url": self.endpoint,
+            "region_name": self.stack.region,
+            "aws_access_key_id": "local",
+            "aws_secret_access_key": "local",  # moto accepts any credentials
+        }
 
     def client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=self.stack.region,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106 - moto accepts any credentials
-        )
+        return boto3.client(service, **self._credentials())  # type: ignore[call-overload]
+
+    def resource(self, service: str) -> Any:
+        return boto3.resource(service, **self._credentials())  # type: ignore[call-overload]
 
     def start(self) -> list[str]:
-        self._atomic.__enter__()
+        """Serve, and create what the template declares; what was created, for the start-up banner."""
+        self._patches.enter_context(atomic_dynamodb())
+        self._patches.enter_context(sent_times())
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the story
-        self._server.start()
+        self._thread.start()
         created = create_tables(self.client("dynamodb"), self.stack)
         created.append(f"SES identity {verify_sender(self.client('sesv2'), self.stack)}")
         return created
 
     def stop(self) -> None:
-        self._server.stop()
-        self._atomic.__exit__(None, None, None)
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
+        self._server.server_close()
+        self._patches.close()

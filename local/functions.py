@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import multiprocessing
 import os
 import queue
 import threading
+import time
 import uuid
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -16,7 +20,11 @@ from typing import Any
 from local.cloudformation import Stack
 from local.worker import InstanceSpec, serve
 
-_SPAWN = multiprocessing.get_context("spawn")
+# Instances are forked from a server process that imported only the worker, so each starts clean, and quickly.
+# The server ignores Ctrl-C, and an instance does too from its first line: a terminal sends Ctrl-C to the whole
+# process group, and the stack stops its instances itself, without a traceback each.
+_START = multiprocessing.get_context("forkserver")
+_START.set_forkserver_preload(["local.worker"])
 
 
 @dataclass(frozen=True)
@@ -34,8 +42,8 @@ class FunctionTimeoutError(Exception):
 class Instance:
     def __init__(self, spec: InstanceSpec) -> None:
         self.spec = spec
-        self._connection, child = _SPAWN.Pipe()
-        self._process: BaseProcess = _SPAWN.Process(
+        self._connection, child = _START.Pipe()
+        self._process: BaseProcess = _START.Process(
             target=serve, args=(spec, child), name=f"{spec.logical_id}#{spec.number}", daemon=True
         )
         self._process.start()
@@ -52,15 +60,19 @@ class Instance:
         kind, payload = self._connection.recv()
         return Outcome(result=payload) if kind == "ok" else Outcome(error=payload)
 
-    def stop(self) -> None:
+    def ask_to_stop(self) -> None:
         with contextlib.suppress(OSError):  # already gone
             self._connection.send(None)
-        self._process.join(timeout=2)
+
+    def stop_by(self, deadline: float) -> None:
+        """Wait for the instance to stop until `deadline` (monotonic), then kill it."""
+        self._process.join(timeout=max(0.0, deadline - time.monotonic()))
         if self._process.is_alive():
-            self._process.kill()
+            self.kill()
 
     def kill(self) -> None:
         self._process.kill()
+        self._process.join()
 
 
 class FunctionPool:
@@ -68,25 +80,24 @@ class FunctionPool:
 
     def __init__(self, logical_id: str, spec: InstanceSpec, instances: int) -> None:
         self.logical_id = logical_id
-        self._spec = spec
+        self.spec = spec
         self._idle: queue.LifoQueue[Instance] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(instances)
         self._started = 0
         self._lock = threading.Lock()
         self._all: list[Instance] = []
 
-    def _start_instance(self) -> Instance:
+    def start_instance(self) -> Instance:
         with self._lock:
             self._started += 1
-            spec = InstanceSpec(**{**self._spec.__dict__, "number": self._started})
+            spec = dataclasses.replace(self.spec, number=self._started)
             instance = Instance(spec)
             self._all.append(instance)
             return instance
 
-    def warm(self) -> None:
-        """Start one instance ahead of the first request and import its handler, so the first answer is quick."""
+    def warm(self, instance: Instance) -> None:
+        """Import the handler of a new instance ahead of the first request, so that the first answer is quick."""
         with self._slots:
-            instance = self._start_instance()
             instance.warm()
             self._idle.put(instance)
 
@@ -95,7 +106,7 @@ class FunctionPool:
             try:
                 instance = self._idle.get_nowait()
             except queue.Empty:
-                instance = self._start_instance()
+                instance = self.start_instance()
             try:
                 outcome = instance.invoke(event, str(uuid.uuid4()))
             except (FunctionTimeoutError, EOFError, OSError) as error:
@@ -104,22 +115,50 @@ class FunctionPool:
             self._idle.put(instance)
             return outcome
 
-    def stop(self) -> None:
-        for instance in self._all:
-            instance.stop()
+    @property
+    def instances(self) -> list[Instance]:
+        with self._lock:
+            return list(self._all)
 
 
-def _declared(stack: Stack, function: dict[str, Any]) -> dict[str, Any]:
-    globals_ = stack.template.get("Globals", {}).get("Function", {})
+def warm(pools: Iterable[FunctionPool]) -> None:
+    """One instance of every function, its handler imported, ahead of the first request."""
+    started = [(pool, pool.start_instance()) for pool in pools]
+    with ThreadPoolExecutor(max_workers=len(started) or 1) as warming:
+        list(warming.map(lambda item: item[0].warm(item[1]), started))
+
+
+def stop(pools: Iterable[FunctionPool], grace_seconds: float = 2.0) -> None:
+    """Ask every instance to stop at once, give them `grace_seconds` together, then kill what is left."""
+    instances = [instance for pool in pools for instance in pool.instances]
+    for instance in instances:
+        instance.ask_to_stop()
+    deadline = time.monotonic() + grace_seconds
+    for instance in instances:
+        instance.stop_by(deadline)
+
+
+def _globals(stack: Stack) -> dict[str, Any]:
+    globals_: dict[str, Any] = stack.template.get("Globals", {}).get("Function", {})
+    return globals_
+
+
+def setting(stack: Stack, function: dict[str, Any], name: str, default: Any = None) -> Any:
+    """A property of a function as SAM reads it: its own, else the template's Globals, else `default`."""
+    return function.get(name, _globals(stack).get(name, default))
+
+
+def declared_variables(stack: Stack, function: dict[str, Any]) -> dict[str, Any]:
+    """The function's environment as the template declares it (Globals, then its own), unresolved."""
     return {
-        **globals_.get("Environment", {}).get("Variables", {}),
+        **_globals(stack).get("Environment", {}).get("Variables", {}),
         **function.get("Environment", {}).get("Variables", {}),
     }
 
 
 def environment(stack: Stack, function: dict[str, Any], logical_id: str, overrides: dict[str, Any]) -> dict[str, str]:
     """Globals + the function's own variables, resolved, then the `sam local --env-vars` overrides."""
-    variables = {name: str(stack.resolve(value)) for name, value in _declared(stack, function).items()}
+    variables = {name: str(stack.resolve(value)) for name, value in declared_variables(stack, function).items()}
     for scope in ("Parameters", logical_id):  # as sam local: only variables the template declares
         variables |= {name: str(value) for name, value in overrides.get(scope, {}).items() if name in variables}
     return variables
@@ -128,7 +167,7 @@ def environment(stack: Stack, function: dict[str, Any], logical_id: str, overrid
 def ignored_overrides(stack: Stack, overrides: dict[str, Any]) -> list[str]:
     """What in an env-vars file reaches no function, so that a typo does not pass in silence."""
     functions = {
-        name: _declared(stack, resource["Properties"])
+        name: declared_variables(stack, resource["Properties"])
         for name, resource in stack.template["Resources"].items()
         if resource["Type"] == "AWS::Serverless::Function"
     }
@@ -165,7 +204,6 @@ def runtime_environment(stack: Stack, logical_id: str, aws_endpoint: str, memory
 def build_pools(
     stack: Stack, root: Path, aws_endpoint: str, overrides: dict[str, Any], instances: int
 ) -> dict[str, FunctionPool]:
-    globals_ = stack.template.get("Globals", {}).get("Function", {})
     layers = {
         name: root / resource["Properties"]["ContentUri"]
         for name, resource in stack.template["Resources"].items()
@@ -176,18 +214,18 @@ def build_pools(
         if resource["Type"] != "AWS::Serverless::Function":
             continue
         function = resource["Properties"]
-        layer_refs = function.get("Layers", globals_.get("Layers", []))
-        memory = int(function.get("MemorySize", globals_.get("MemorySize", 128)))
+        layer_refs = setting(stack, function, "Layers", [])
+        memory = int(setting(stack, function, "MemorySize", 128))
         spec = InstanceSpec(
             logical_id=logical_id,
-            handler=function.get("Handler", globals_.get("Handler", "app.lambda_handler")),
+            handler=setting(stack, function, "Handler", "app.lambda_handler"),
             code_dir=str(root / function["CodeUri"]),
             layer_dirs=tuple(str(layers[ref["Ref"]]) for ref in layer_refs if ref.get("Ref") in layers),
             # Lambda's own variables first; the template's (and their overrides) win where both set one.
             environment=runtime_environment(stack, logical_id, aws_endpoint, memory)
             | environment(stack, function, logical_id, overrides),
             memory_mb=memory,
-            timeout_seconds=int(function.get("Timeout", globals_.get("Timeout", 3))),
+            timeout_seconds=int(setting(stack, function, "Timeout", 3)),
             number=0,
         )
         pools[logical_id] = FunctionPool(logical_id, spec, instances)

@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 import base64
-import json
+import logging
 import re
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from local.cloudformation import Stack
 from local.functions import FunctionPool
+from local.server import Handler, LoopbackServer
 from tools.functions import api_routes
+
+log = logging.getLogger("local")
 
 # A page of the local stack itself (the inbox): (method, path) -> (status, content type, body) or None.
 LocalPages = Callable[[str, str], "tuple[int, str, bytes] | None"]
+
+FAVICON = Path(__file__).with_name("favicon.ico")
+_CORS_HEADERS = {
+    "AllowOrigin": "Access-Control-Allow-Origin",
+    "AllowHeaders": "Access-Control-Allow-Headers",
+    "AllowMethods": "Access-Control-Allow-Methods",
+    "MaxAge": "Access-Control-Max-Age",
+    "AllowCredentials": "Access-Control-Allow-Credentials",
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,18 @@ def routes(pools: dict[str, FunctionPool]) -> list[Route]:
     ]
 
 
+def cors_preflight(stack: Stack) -> dict[str, str]:
+    """The headers of API Gateway's answer to OPTIONS, from the `Cors` of the template's Api (values are quoted)."""
+    apis = [item for item in stack.template["Resources"].values() if item["Type"] == "AWS::Serverless::Api"]
+    declared = next((api["Properties"]["Cors"] for api in apis if "Cors" in api["Properties"]), None)
+    declared = declared or stack.template.get("Globals", {}).get("Api", {}).get("Cors")
+    if declared is None:
+        return {}
+    cors = stack.resolve(declared)
+    cors = {"AllowOrigin": cors} if isinstance(cors, str) else cors
+    return {_CORS_HEADERS[key]: str(value).strip("'") for key, value in cors.items() if key in _CORS_HEADERS}
+
+
 class Gateway:
     """Matches a request to a route, builds the event, invokes the function and translates its answer."""
 
@@ -47,58 +71,52 @@ class Gateway:
         self._routes = routes(pools)
         self._stage = stack.parameters.get("Stage", "dev")
         self._local_pages = local_pages
+        self._preflight = cors_preflight(stack)
 
-    def handle(self, request: BaseHTTPRequestHandler, method: str) -> None:
-        url = urlsplit(request.path)
-        page = self._local_pages(method, url.path)
-        if page is not None:
-            _send(request, page[0], {"Content-Type": page[1]}, page[2])
+    def handle(self, request: Handler) -> None:
+        method, path = request.command, urlsplit(request.path).path
+        if page := self._local_pages(method, path):
+            request.answer(page[0], {"Content-Type": page[1]}, page[2])
             return
-        matched = [(route, route.pattern.match(url.path)) for route in self._routes]
-        for route, match in matched:
-            if match and route.method in (method, "ANY"):
-                self._invoke(request, method, route, match.groupdict(), url.query)
+        matches = [(route, match) for route in self._routes if (match := route.pattern.match(path))]
+        for route, match in matches:
+            if route.method in (method, "ANY"):
+                self._invoke(request, route, match.groupdict())
                 return
-        # API Gateway (REST) answers every unknown route or method like this, and so does sam local.
-        _send_json(request, HTTPStatus.FORBIDDEN, {"message": "Missing Authentication Token"})
+        if method == "OPTIONS" and matches and self._preflight:
+            allowed = {"Access-Control-Allow-Methods": ",".join(sorted({route.method for route, _ in matches}))}
+            request.answer(HTTPStatus.OK, {"Content-Type": "application/json", **allowed, **self._preflight})
+        elif method in ("GET", "HEAD") and path == "/favicon.ico" and not matches:
+            # Browsers ask every host for it; a 403 would print a console error on the local pages.
+            request.answer(HTTPStatus.OK, {"Content-Type": "image/x-icon"}, FAVICON.read_bytes())
+        else:
+            # API Gateway (REST) answers every unknown route or method like this, and so does sam local.
+            request.answer_json(HTTPStatus.FORBIDDEN, {"message": "Missing Authentication Token"})
 
-    def _invoke(
-        self, request: BaseHTTPRequestHandler, method: str, route: Route, parameters: dict[str, str], query: str
-    ) -> None:
-        length = int(request.headers.get("Content-Length") or 0)
-        raw_body = request.rfile.read(length) if length else b""
-        event = self._event(request, method=method, route=route, parameters=parameters, query=query, raw_body=raw_body)
-        outcome = route.pool.invoke(event)
+    def _invoke(self, request: Handler, route: Route, parameters: dict[str, str]) -> None:
+        outcome = route.pool.invoke(self._event(request, route=route, parameters=parameters))
         if outcome.error is not None:
-            _send_json(request, HTTPStatus.BAD_GATEWAY, {"message": "Internal server error"})
+            request.answer_json(HTTPStatus.BAD_GATEWAY, {"message": "Internal server error"})
             return
         answer = outcome.result
         if not isinstance(answer, dict) or not isinstance(answer.get("statusCode"), int):
-            request.log_error("%s returned no Lambda proxy answer: %r", route.pool.logical_id, answer)
-            _send_json(request, HTTPStatus.BAD_GATEWAY, {"message": "Internal server error"})
+            log.warning("%s returned no Lambda proxy answer: %r", route.pool.logical_id, answer)
+            request.answer_json(HTTPStatus.BAD_GATEWAY, {"message": "Internal server error"})
             return
         headers: dict[str, list[str]] = {name: [str(value)] for name, value in (answer.get("headers") or {}).items()}
         for name, values in (answer.get("multiValueHeaders") or {}).items():
             headers[name] = [str(value) for value in values]
         body = answer.get("body") or ""
         payload = base64.b64decode(body) if answer.get("isBase64Encoded") else str(body).encode()
-        _send(request, answer["statusCode"], headers, b"" if method == "HEAD" else payload)
+        request.answer(answer["statusCode"], headers, payload)
 
-    def _event(
-        self,
-        request: BaseHTTPRequestHandler,
-        *,
-        method: str,
-        route: Route,
-        parameters: dict[str, str],
-        query: str,
-        raw_body: bytes,
-    ) -> dict[str, Any]:
+    def _event(self, request: Handler, *, route: Route, parameters: dict[str, str]) -> dict[str, Any]:
+        url, raw_body = urlsplit(request.path), request.body()
         multi_headers: dict[str, list[str]] = {}
         for name, value in request.headers.items():
             multi_headers.setdefault(name, []).append(value)
         multi_query: dict[str, list[str]] = {}
-        for name, value in parse_qsl(query, keep_blank_values=True):
+        for name, value in parse_qsl(url.query, keep_blank_values=True):
             multi_query.setdefault(name, []).append(value)
         try:
             body: str | None = raw_body.decode() if raw_body else None
@@ -106,11 +124,10 @@ class Gateway:
         except UnicodeDecodeError:
             body, encoded = base64.b64encode(raw_body).decode(), True
         request_id = str(uuid.uuid4())
-        path = urlsplit(request.path).path
         return {
             "resource": route.resource,
-            "path": path,
-            "httpMethod": method,
+            "path": url.path,
+            "httpMethod": request.command,
             "headers": {name: values[-1] for name, values in multi_headers.items()},
             "multiValueHeaders": multi_headers,
             "queryStringParameters": {name: values[-1] for name, values in multi_query.items()} or None,
@@ -120,10 +137,10 @@ class Gateway:
             "requestContext": {
                 "resourceId": "local",
                 "resourcePath": route.resource,
-                "httpMethod": method,
+                "httpMethod": request.command,
                 "extendedRequestId": request_id,
                 "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
-                "path": f"/{self._stage}{path}",
+                "path": f"/{self._stage}{url.path}",
                 "accountId": "123456789012",
                 "protocol": request.request_version,
                 "stage": self._stage,
@@ -139,50 +156,13 @@ class Gateway:
         }
 
 
-def _send(request: BaseHTTPRequestHandler, status: int, headers: dict[str, Any], body: bytes) -> None:
-    request.send_response(status)
-    for name, values in headers.items():
-        for value in values if isinstance(values, list) else [values]:
-            request.send_header(name, str(value))
-    if not any(name.lower() == "content-length" for name in headers):
-        request.send_header("Content-Length", str(len(body)))
-    request.end_headers()
-    if body:
-        request.wfile.write(body)
+def serve(gateway: Gateway, port: int) -> LoopbackServer:
+    """The API's server, bound to 127.0.0.1:`port` (OSError if taken); `serve_forever` starts it."""
 
+    class ApiHandler(Handler):
+        name = "api"
 
-def _send_json(request: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
-    _send(request, status, {"Content-Type": "application/json"}, json.dumps(body).encode())
+        def respond(self) -> None:
+            gateway.handle(self)
 
-
-def serve(gateway: Gateway, port: int) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            gateway.handle(self, "GET")
-
-        def do_HEAD(self) -> None:
-            gateway.handle(self, "HEAD")
-
-        def do_POST(self) -> None:
-            gateway.handle(self, "POST")
-
-        def do_PUT(self) -> None:
-            gateway.handle(self, "PUT")
-
-        def do_PATCH(self) -> None:
-            gateway.handle(self, "PATCH")
-
-        def do_DELETE(self) -> None:
-            gateway.handle(self, "DELETE")
-
-        def do_OPTIONS(self) -> None:
-            gateway.handle(self, "OPTIONS")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            print(f"api {self.command} {self.path} -> {args[1] if len(args) > 1 else ''}", flush=True)
-
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    return server
+    return LoopbackServer(("127.0.0.1", port), ApiHandler)

@@ -1,15 +1,47 @@
-"""The local inbox: every email sent through the local SES, newest first, each opening to its HTML."""
+"""The local inbox: every email sent through the local SES, newest first, with its time and recipient."""
 
 from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import json
-from dataclasses import asdict, dataclass
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from html import escape
+from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
+from moto.ses.models import SESBackend, ses_backends
+
+_LINK = re.compile(r"https?://\S+")
+_SENDS = ("send_email", "send_raw_email")
+
+
+def _stamped(send: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(send)
+    def sending(*args: Any, **kwargs: Any) -> Any:
+        message = send(*args, **kwargs)
+        message.sent_at = datetime.now(UTC)
+        return message
+
+    return sending
+
+
+@contextmanager
+def sent_times() -> Iterator[None]:
+    """Within the block, each message the local SES accepts keeps the time it was sent (moto keeps none)."""
+    originals = {name: vars(SESBackend)[name] for name in _SENDS}
+    try:
+        for name, send in originals.items():
+            setattr(SESBackend, name, _stamped(send))
+        yield
+    finally:
+        for name, send in originals.items():
+            setattr(SESBackend, name, send)
 
 
 @dataclass(frozen=True)
@@ -20,6 +52,13 @@ class Mail:
     subject: str
     text: str
     html: str
+    sent_at: str | None = None  # ISO-8601 UTC, when the local SES accepted it
+    links: list[str] = field(default_factory=list)  # every link in the text, in order
+
+
+def _sent_at(message: Any) -> str | None:
+    sent_at: datetime | None = getattr(message, "sent_at", None)
+    return sent_at.strftime("%Y-%m-%dT%H:%M:%SZ") if sent_at else None
 
 
 def mails(region: str) -> list[Mail]:
@@ -28,37 +67,29 @@ def mails(region: str) -> list[Mail]:
     for number, message in enumerate(ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages, start=1):
         raw = getattr(message, "raw_data", None)
         if raw is None:  # a simple (non-raw) message
-            found.append(
-                Mail(
-                    number,
-                    message.source,
-                    list(message.destinations.get("ToAddresses", [])),
-                    message.subject,
-                    message.body,
-                    message.body,
-                )
-            )
-            continue
-        parsed = email.message_from_string(raw, policy=email.policy.default)
-        text, html = parsed.get_body(preferencelist=("plain",)), parsed.get_body(preferencelist=("html",))
-        found.append(
-            Mail(
-                number=number,
-                sender=str(parsed["From"]),
-                to=list(dict.fromkeys(message.destinations)),
-                subject=str(parsed["Subject"]),
-                text=text.get_content() if text else "",
-                html=html.get_content() if html else "",
-            )
-        )
+            sender, to = message.source, list(message.destinations.get("ToAddresses", []))
+            subject, text, html = message.subject, message.body, message.body
+        else:
+            parsed = email.message_from_string(raw, policy=email.policy.default)
+            text_part, html_part = parsed.get_body(preferencelist=("plain",)), parsed.get_body(preferencelist=("html",))
+            sender, to, subject = str(parsed["From"]), list(dict.fromkeys(message.destinations)), str(parsed["Subject"])
+            text = text_part.get_content() if text_part else ""
+            html = html_part.get_content() if html_part else ""
+        found.append(Mail(number, sender, to, subject, text, html, _sent_at(message), _LINK.findall(text)))
     return found[::-1]
+
+
+def _when(sent_at: str | None) -> str:
+    if sent_at is None:
+        return "time unknown"
+    return f'<time datetime="{sent_at}">{sent_at.replace("T", " ").removesuffix("Z")} UTC</time>'
 
 
 def _list_page(found: list[Mail]) -> str:
     rows = (
         "".join(
-            f'<li><a href="/_local/inbox/{mail.number}">{escape(mail.subject)}</a>'
-            f"<br><small>to {escape(', '.join(mail.to))}</small></li>"
+            f'<li><a href="/_local/inbox/{mail.number}">{escape(mail.subject)}</a><br>'
+            f"<small>to {escape(', '.join(mail.to))}, {_when(mail.sent_at)}</small></li>"
             for mail in found
         )
         or "<li>No emails yet.</li>"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from local.cloudformation import Stack
 from local.functions import FunctionPool
 
+log = logging.getLogger("local")
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
@@ -65,9 +67,9 @@ def run(schedule: Schedule, stop: threading.Event, rate_factor: float = 1.0) -> 
         outcome = schedule.pool.invoke(scheduler_event(schedule.name))
         took = f"{(time.monotonic() - started) * 1000:.0f} ms"
         if outcome.error is not None:
-            print(f"schedule {schedule.name} failed after {took}: {outcome.error.get('errorMessage')}", flush=True)
+            log.warning("schedule %s failed after %s: %s", schedule.name, took, outcome.error.get("errorMessage"))
         else:
-            print(f"schedule {schedule.name} returned {json.dumps(outcome.result)} in {took}", flush=True)
+            log.info("schedule %s returned %s in %s", schedule.name, json.dumps(outcome.result), took)
 
 
 def start(found: list[Schedule], stop: threading.Event, rate_factor: float = 1.0) -> None:

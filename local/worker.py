@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -90,15 +91,19 @@ def _load_handler(spec: InstanceSpec) -> Any:
 
 
 def serve(spec: InstanceSpec, connection: Connection) -> None:
-    """The instance's life: take the environment, then answer invocations until told to stop."""
+    """The instance's life: take the environment, then answer invocations until told to stop (or orphaned)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the stack stops us
     os.environ.clear()
     os.environ.update(spec.environment)
     sys.path[:0] = [spec.code_dir, *spec.layer_dirs]
     prefix = f"{spec.logical_id}#{spec.number}"
-    sys.stdout = ReadableLog(sys.__stdout__ or sys.stderr, prefix)
+    sys.stdout = ReadableLog(sys.stderr, prefix)  # the function's logs, as Lambda sends them to CloudWatch
     handler = None
     while True:
-        message = connection.recv()
+        try:
+            message = connection.recv()
+        except EOFError:  # the stack is gone
+            return
         if message is None:
             return
         if message == "warm":

@@ -8,9 +8,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,15 @@ class LocalStack:
     aws_endpoint: str
     process: subprocess.Popen[str]
     output: list[str]
+    _new_line: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_for_line(self, text: str, timeout: float = 15) -> str:
+        """The first line of the stack's output that contains `text`, waiting for it up to `timeout` seconds."""
+        with self._new_line:
+            self._new_line.wait_for(lambda: any(text in line for line in self.output), timeout)
+        found = [line for line in self.output if text in line]
+        assert found, f"no line with {text!r} in:\n" + "".join(self.output[-30:])
+        return found[0]
 
     def post(self, path: str, body: Any, **options: Any) -> requests.Response:
         return requests.post(self.api + path, json=body, timeout=30, **options)
@@ -67,10 +77,7 @@ def start_stack(tmp_path: Path, env_vars: dict[str, Any] | None = None, *extra: 
         path = tmp_path / "env.json"
         path.write_text(json.dumps(env_vars))
         command += ["--env-vars", str(path)]
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment
-    )
+    process = launch(command)
     output: list[str] = []
     deadline = time.monotonic() + 60
     assert process.stdout is not None
@@ -93,24 +100,50 @@ def start_stack(tmp_path: Path, env_vars: dict[str, Any] | None = None, *extra: 
     raise AssertionError("the local stack did not start:\n" + "".join(output))
 
 
-def _keep_reading(stack: LocalStack) -> None:
-    import threading
+def launch(command: list[str]) -> subprocess.Popen[str]:
+    """A command of the local stack, output merged, in a process group of its own as a terminal would start it."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    return subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=environment,
+        start_new_session=True,
+    )
 
+
+def _keep_reading(stack: LocalStack) -> None:
     def drain() -> None:
         assert stack.process.stdout is not None
         for line in stack.process.stdout:
-            stack.output.append(line)
+            with stack._new_line:
+                stack.output.append(line)
+                stack._new_line.notify_all()
 
     threading.Thread(target=drain, daemon=True).start()
 
 
+def group_ends(process: subprocess.Popen[str], timeout: float = 10) -> bool:
+    """Whether every process of `process`'s group (the stack, its instances, moto's) is gone within `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)  # nothing to wait on for another process's children: poll
+    return False
+
+
 def stop_stack(stack: LocalStack) -> int:
-    """Ctrl-C, as a person stops it; the exit code (0 for a clean stop)."""
-    stack.process.send_signal(signal.SIGINT)
+    """Ctrl-C in its terminal (to the whole process group), as a person stops it; the exit code (0: clean)."""
+    os.killpg(stack.process.pid, signal.SIGINT)
     try:
         return stack.process.wait(timeout=20)
     except subprocess.TimeoutExpired:
-        stack.process.kill()
+        os.killpg(stack.process.pid, signal.SIGKILL)
         return -1
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import socket
 import subprocess
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -14,8 +18,8 @@ import pytest
 import requests
 
 from local.__main__ import parse_arguments
-from tests.e2e.conftest import LocalStack, start_stack, stop_stack
-from tools.functions import ROOT, template
+from tests.e2e.conftest import LocalStack, group_ends, start_stack, stop_stack
+from tools.functions import ROOT, functions, template
 
 
 def new_email() -> str:
@@ -142,21 +146,12 @@ def test_local_stack_env_vars_override_and_fast_schedule_take_effect(tmp_path: P
         notes = [line for line in stack.output if line.startswith("env-vars")]
         assert any("Parameters.NOT_IN_THE_TEMPLATE: not declared in the template, ignored" in line for line in notes)
         assert any("NoSuchFunction: no such function" in line for line in notes)
-        assert any("schedule CleanupFunction.Hourly returned" in line for line in _wait_for_schedule(stack))
+        stack.wait_for_line("schedule CleanupFunction.Hourly returned")
     finally:
         exit_code = stop_stack(stack)
     assert exit_code == 0, "".join(stack.output[-20:])  # Ctrl-C stops it cleanly
-
-
-def _wait_for_schedule(stack: LocalStack) -> list[str]:
-    import time
-
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if any("schedule CleanupFunction.Hourly returned" in line for line in stack.output):
-            break
-        time.sleep(0.2)
-    return list(stack.output)
+    assert group_ends(stack.process)
+    assert "Traceback" not in "".join(stack.output)
 
 
 def test_local_stack_tables_match_the_template_keys_indexes_and_ttl(stack: LocalStack) -> None:
@@ -200,3 +195,75 @@ def test_local_stack_defaults_are_the_spec_ports_and_make_run_passes_overrides(m
 
     assert (defaults.api_port, defaults.lambda_port, defaults.aws_port) == (3000, 3001, 5000)
     assert "-m local --env-vars env.json --api-port 8000" in dry_run
+
+
+def test_local_stack_every_port_takes_a_burst_of_20_connections_while_busy(stack: LocalStack) -> None:
+    ports = [int(url.rsplit(":", 1)[1]) for url in (stack.api, stack.lambda_endpoint, stack.aws_endpoint)]
+    os.kill(stack.process.pid, signal.SIGSTOP)  # busy: no connection is accepted, all of them wait in the backlog
+    try:
+        connections = [socket.create_connection(("127.0.0.1", port), timeout=0.5) for port in ports for _ in range(20)]
+    finally:
+        os.kill(stack.process.pid, signal.SIGCONT)
+
+    for connection in connections:
+        with connection:
+            connection.settimeout(10)
+            connection.sendall(b"GET /v1/nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            assert connection.recv(16).startswith(b"HTTP/1.")
+
+
+def test_local_stack_lambda_port_lists_and_describes_the_template_functions(stack: LocalStack) -> None:
+    client = stack.lambda_client()
+
+    listed = client.list_functions()["Functions"]
+    join = client.get_function(FunctionName="JoinFunction")
+    by_arn = client.get_function_configuration(FunctionName=listed[0]["FunctionArn"])
+
+    assert [function["FunctionName"] for function in listed] == list(functions())
+    configuration = join["Configuration"]
+    assert configuration["Handler"] == "app.lambda_handler"
+    assert configuration["Runtime"] == "python3.13"
+    assert configuration["Architectures"] == ["arm64"]
+    assert configuration["Timeout"] == 10
+    assert configuration["Environment"]["Variables"]["INVITE_COOLDOWN_SECONDS"] == "60"
+    assert configuration["Environment"]["Variables"]["ACCEPT_PAGE_URL"] == f"{stack.api}/invitations/accept"
+    assert join["Code"]["Location"].endswith("/functions/join")
+    assert by_arn["FunctionName"] == listed[0]["FunctionName"]
+
+
+@pytest.mark.skipif(shutil.which("aws") is None, reason="needs the AWS CLI")
+def test_local_stack_lambda_port_answers_the_aws_cli_with_dummy_credentials(stack: LocalStack) -> None:
+    environment = {"PATH": os.environ["PATH"], "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+    command = ["aws", "lambda", "list-functions", "--endpoint-url", stack.lambda_endpoint, "--region", "eu-west-1"]
+
+    finished = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=60, check=False)  # noqa: S603
+
+    assert finished.returncode == 0, finished.stderr
+    assert {function["FunctionName"] for function in json.loads(finished.stdout)["Functions"]} == set(functions())
+
+
+def test_local_stack_inbox_shows_each_email_time_recipient_and_link(stack: LocalStack) -> None:
+    email = new_email()
+    before = datetime.now(UTC).replace(microsecond=0)
+    provision(stack, email)
+
+    mail = next(mail for mail in stack.inbox() if mail["to"] == [email])
+    page = stack.get("/_local/inbox").text
+
+    assert before <= datetime.fromisoformat(mail["sent_at"]) <= datetime.now(UTC)
+    assert mail["links"][0] == f"{stack.api}/invitations/accept#token={stack.last_token(email)}"
+    assert f'to {email}, <time datetime="{mail["sent_at"]}">' in page
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="installing chromium needs the network")
+def test_local_stack_make_browser_says_where_chromium_is() -> None:
+    finished = subprocess.run(
+        ["make", "--no-print-directory", "browser"],  # noqa: S607 - make from PATH
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert finished.stdout.splitlines() == [f"chromium is ready: {shutil.which('chromium')}; the browser test runs"]

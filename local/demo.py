@@ -1,0 +1,137 @@
+"""The demo data the sample events refer to (local/demo.json), written into the local tables as the store writes it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from business_accounts.items import (
+    PENDING_SHARD,
+    Account,
+    Administrator,
+    EmailOwnership,
+    Invitation,
+    Item,
+    account_key,
+    administrator_key,
+    ownership_key,
+)
+from business_accounts.tokens import new_token, token_hash
+from business_accounts.types import AdministratorState, CreatedVia, Email, InvitationStatus, sortable_id
+from local.cloudformation import Stack
+
+DEMO = Path(__file__).with_name("demo.json")
+
+
+class _Demo(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DemoInvitation(_Demo):
+    """A pending (or already expired) invitation; its token, where given, is the one a sample event carries."""
+
+    note: str = ""  # the sample events it is for
+    email: Email
+    expires_in_days: int
+    status: Literal[InvitationStatus.PENDING, InvitationStatus.EXPIRED] = InvitationStatus.PENDING
+    token: str | None = None
+    invitation_id: str | None = None
+
+
+class DemoAccount(_Demo):
+    account_id: str
+    company_name: str
+    created_via: CreatedVia
+    administrators: list[Email]  # active ones
+    invitations: list[DemoInvitation]
+
+
+class Demo(_Demo):
+    accounts: list[DemoAccount]
+
+
+class _Tables:
+    """The accounts and invitations tables, written item by item with the product's models and keys."""
+
+    def __init__(self, dynamodb: Any, stack: Stack) -> None:
+        self._accounts = dynamodb.Table(stack.physical_name("AccountsTable"))
+        self._invitations = dynamodb.Table(stack.physical_name("InvitationsTable"))
+        self._retention_seconds = int(stack.parameters["InvitationRetentionSeconds"])
+
+    def put_account(self, account: Account) -> None:
+        self._accounts.put_item(Item={**account_key(account.account_id), **_attributes(account)})
+
+    def put_administrator(self, account: Account, email: str, invitation: Invitation | None = None) -> None:
+        """An active administrator, or with `invitation` an invited one; and the email's ownership marker."""
+        state = AdministratorState.INVITED if invitation else AdministratorState.ACTIVE
+        administrator = Administrator(account_id=account.account_id, email=email, state=state)
+        self._accounts.put_item(Item={**administrator_key(account.account_id, email), **_attributes(administrator)})
+        current = {}
+        if invitation:
+            current = {
+                "invitation_id": invitation.invitation_id,
+                "invitation_token_hash": invitation.token_hash,
+                "invitation_expires_at": invitation.expires_at,
+            }
+        ownership = EmailOwnership(
+            email=email,
+            account_id=account.account_id,
+            company_name=account.company_name,
+            created_via=account.created_via,
+            state=state,
+            **current,
+        )
+        self._accounts.put_item(Item={**ownership_key(email), **_attributes(ownership)})
+
+    def put_invitation(self, invitation: Invitation) -> None:
+        item = _attributes(invitation) | {"ttl": invitation.expires_epoch + self._retention_seconds}
+        if invitation.status is InvitationStatus.PENDING:
+            item["pending_shard"] = PENDING_SHARD  # the cleanup's sparse index holds pending invitations only
+        self._invitations.put_item(Item=item)
+
+
+def _attributes(item: Item) -> dict[str, Any]:
+    return item.model_dump(mode="json", exclude_none=True)
+
+
+def _invitation(account: Account, demo: DemoInvitation, now: datetime, lifetime: timedelta) -> Invitation:
+    expires_at = now + timedelta(days=demo.expires_in_days)
+    return Invitation(
+        token_hash=token_hash(demo.token or new_token()),
+        invitation_id=demo.invitation_id or sortable_id("inv"),
+        account_id=account.account_id,
+        company_name=account.company_name,
+        created_via=account.created_via,
+        email=demo.email,
+        status=demo.status,
+        created_at=expires_at - lifetime,
+        expires_at=expires_at,
+        expires_epoch=int(expires_at.timestamp()),
+    )
+
+
+def seed(dynamodb: Any, stack: Stack, path: Path = DEMO) -> str:
+    """Write the demo data through `dynamodb` (a boto3 resource); a line for the start-up banner."""
+    demo = Demo.model_validate_json(path.read_text(encoding="utf-8"))
+    tables = _Tables(dynamodb, stack)
+    now = datetime.now(UTC).replace(microsecond=0)
+    lifetime = timedelta(seconds=int(stack.parameters["InvitationTtlSeconds"]))
+    for demo_account in demo.accounts:
+        account = Account(
+            account_id=demo_account.account_id,
+            company_name=demo_account.company_name,
+            created_via=demo_account.created_via,
+            created_at=now - timedelta(days=30),
+        )
+        tables.put_account(account)
+        for email in demo_account.administrators:
+            tables.put_administrator(account, email)
+        for demo_invitation in demo_account.invitations:
+            invitation = _invitation(account, demo_invitation, now, lifetime)
+            tables.put_invitation(invitation)
+            tables.put_administrator(account, invitation.email, invitation)
+    invitations = sum(len(account.invitations) for account in demo.accounts)
+    return f"{len(demo.accounts)} account(s), {invitations} invitation(s) from local/{path.name}"

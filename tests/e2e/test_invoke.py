@@ -1,0 +1,116 @@
+"""`make invoke`: every sample event answers as docs/local.md says on a fresh stack; stdout, stderr and exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import LocalStack, free_port
+from tools.functions import ROOT, api_routes
+
+EVENTS = ROOT / "events"
+_ROW = re.compile(r"^\| `(?P<event>[\w.]+\.json)` \| `(?P<function>\w+)` \| `(?P<answer>[^`]+)`")
+
+
+@dataclass(frozen=True)
+class Documented:
+    """A row of docs/local.md's event table: the event, its function and its first answer."""
+
+    event: str
+    function: str
+    answer: str  # "409 PENDING_INVITATION", "204" or, for a function that is not behind the API, its JSON
+
+    def matches(self, answer: Any) -> bool:
+        if not self.answer[0].isdigit():
+            return bool(answer == json.loads(self.answer))
+        status, _, code = self.answer.partition(" ")
+        body = json.loads(answer["body"]) if code else None
+        return answer["statusCode"] == int(status) and (not code or body["code"] == code)
+
+
+def documented() -> list[Documented]:
+    rows = (_ROW.match(line) for line in (ROOT / "docs" / "local.md").read_text(encoding="utf-8").splitlines())
+    return [Documented(row["event"], row["function"], row["answer"]) for row in rows if row]
+
+
+def make_invoke(function: str, event: Path, *settings: str) -> subprocess.CompletedProcess[str]:
+    command = ["make", "--no-print-directory", "invoke", f"FUNCTION={function}", f"EVENT={event}", *settings]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
+
+
+def ports_of(stack: LocalStack) -> list[str]:
+    """The settings that point `make invoke` at `stack`, as at a `make run` on other ports than the defaults."""
+    return [f"API_PORT={stack.api.rsplit(':', 1)[1]}", f"AWS_PORT={stack.aws_endpoint.rsplit(':', 1)[1]}"]
+
+
+def test_invoke_docs_table_has_every_event_with_the_function_the_template_sends_it_to() -> None:
+    routed = {(route.resource, route.method): route.function.logical_id for route in api_routes()}
+
+    for row in documented():
+        event = json.loads((EVENTS / row.event).read_text(encoding="utf-8"))
+        expected = routed[event["resource"], event["httpMethod"]] if "httpMethod" in event else "CleanupFunction"
+        assert row.function == expected, row.event
+    assert sorted(row.event for row in documented()) == sorted(path.name for path in EVENTS.glob("*.json"))
+
+
+@pytest.mark.parametrize("row", documented(), ids=lambda row: row.event)
+def test_invoke_sample_event_on_a_fresh_stack_gets_its_documented_answer(stack: LocalStack, row: Documented) -> None:
+    finished = make_invoke(row.function, EVENTS / row.event, *ports_of(stack))
+
+    assert finished.returncode == 0, finished.stderr
+    answer = json.loads(finished.stdout)  # stdout is the answer alone; the logs are on stderr
+    assert row.matches(answer), (row.answer, answer)
+    assert f"AWS: the local stack on {stack.aws_endpoint}" in finished.stderr
+
+
+def test_invoke_handler_that_raises_exits_1_with_lambdas_error_payload(stack: LocalStack, tmp_path: Path) -> None:
+    event = tmp_path / "not_an_api_event.json"
+    event.write_text('{"not": "an API Gateway event"}')
+
+    finished = make_invoke("RegisterFunction", event, *ports_of(stack))
+
+    assert finished.returncode != 0
+    error = json.loads(finished.stdout)
+    assert set(error) == {"errorMessage", "errorType", "stackTrace"}
+    assert "RegisterFunction#1 handler raised" in finished.stderr
+
+
+def test_invoke_without_a_stack_says_so_and_runs_with_the_function_environment_and_demo_data(tmp_path: Path) -> None:
+    env_vars = tmp_path / "env.json"
+    env_vars.write_text('{"InternalFunction": {"INVITATION_TTL_SECONDS": "120"}}')
+    nothing_there = f"AWS_PORT={free_port()}"
+
+    finished = make_invoke("InternalFunction", EVENTS / "invite.json", f"ENV_VARS={env_vars}", nothing_there)
+
+    assert finished.returncode == 0, finished.stderr
+    assert "No local stack answers on 127.0.0.1:" in finished.stderr
+    invitation = json.loads(json.loads(finished.stdout)["body"])
+    expires_in = datetime.fromisoformat(invitation["expires_at"]) - datetime.now(UTC)
+    assert 100 <= expires_in.total_seconds() <= 121  # the env-vars file reached the function
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        (["NoSuchFunction", "--event", "events/join.json"], "no function NoSuchFunction in template.yaml; one of "),
+        (["JoinFunction", "--event", "events/missing.json"], "event file events/missing.json: no such file"),
+    ],
+    ids=["unknown function", "missing event"],
+)
+def test_invoke_mistake_in_the_call_is_one_line_and_exit_code_2(arguments: list[str], problem: str) -> None:
+    finished = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+        [sys.executable, "-m", "local.invoke", *arguments], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+    assert finished.returncode == 2
+    assert finished.stdout == ""
+    assert finished.stderr.startswith(problem)
+    assert len(finished.stderr.splitlines()) == 1

@@ -1,0 +1,101 @@
+"""`make run` misused (a busy port, Ctrl-C in start-up, a bad env-vars file): one clear line, nothing left running."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from local.__main__ import main
+from tests.e2e.conftest import free_port, group_ends, launch
+from tools.functions import ROOT
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A port something else listens on."""
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        yield int(listening.getsockname()[1])
+
+
+@pytest.mark.parametrize("option", ["--api-port", "--lambda-port", "--aws-port"])
+def test_make_run_busy_port_is_one_line_naming_it_and_nothing_stays(busy_port: int, option: str) -> None:
+    ports = {"--api-port": free_port(), "--lambda-port": free_port(), "--aws-port": free_port(), option: busy_port}
+    command = [sys.executable, "-m", "local", *(str(item) for pair in ports.items() for item in pair)]
+
+    process = launch(command)
+    output, _ = process.communicate(timeout=30)
+
+    variable = option.removeprefix("--").replace("-", "_").upper()
+    assert process.returncode == 1
+    assert output.splitlines() == [
+        f"port {busy_port} ({variable}) is in use: stop what is using it (another `make run`?) "
+        f"or choose another port, e.g. make run {variable}={busy_port + 100}"
+    ]
+    assert group_ends(process)
+
+
+def test_make_run_ctrl_c_during_start_up_stops_everything_at_once() -> None:
+    command = [sys.executable, "-m", "local", "--api-port", str(free_port()), "--lambda-port", str(free_port())]
+    process = launch([*command, "--aws-port", str(free_port())])
+    assert process.stdout is not None
+    first = process.stdout.readline()  # AWS is up; the functions are starting
+
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole process group
+    rest, _ = process.communicate(timeout=10)
+
+    assert first.startswith("AWS (moto)"), first + rest
+    assert process.returncode == 0, rest
+    assert "Ready in" not in rest
+    assert rest.splitlines()[-2:] == ["Stopping...", "Stopped."]
+    assert "Traceback" not in rest
+    assert group_ends(process)
+
+
+BAD_ENV_VARS = {
+    "trailing comma": ('{"Parameters": {"INVITE_COOLDOWN_SECONDS": "0",}}', "not valid JSON: Illegal trailing comma"),
+    "a list": ('[{"Parameters": {}}]', 'must be a JSON object such as {"Parameters": {"NAME": "value"}}, not a list'),
+    "a scope that is not an object": ('{"Parameters": "INVITE_COOLDOWN_SECONDS=0"}', '"Parameters" must be an object'),
+    "a value that is an object": ('{"JoinFunction": {"LOG": {"level": 1}}}', '"JoinFunction.LOG" must be a string'),
+    "not UTF-8": ('{"Parameters": {"A": "\udcff"}}', "is not UTF-8 text"),
+}
+
+
+@pytest.mark.parametrize(("content", "problem"), BAD_ENV_VARS.values(), ids=BAD_ENV_VARS.keys())
+def test_make_run_bad_env_vars_file_is_one_line_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, problem: str
+) -> None:
+    env_vars = tmp_path / "env.json"
+    env_vars.write_bytes(content.encode("utf-8", "surrogateescape"))
+
+    exit_code = main(["--env-vars", str(env_vars), "--api-port", "0", "--lambda-port", "0", "--aws-port", "0"])
+
+    captured = capsys.readouterr()
+    assert exit_code == 1
+    assert captured.out == ""
+    assert captured.err.startswith(f"env-vars file {env_vars}: ")
+    assert problem in captured.err
+    assert len(captured.err.splitlines()) == 1
+
+
+def test_make_run_missing_env_vars_file_is_one_line_and_exit_code_1(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.json"
+
+    finished = subprocess.run(  # noqa: S603 - fixed arguments
+        ["make", "--no-print-directory", "run", f"ENV_VARS={missing}"],  # noqa: S607 - make from PATH
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert finished.returncode != 0
+    assert f"env-vars file {missing}: no such file" in finished.stderr.splitlines()
+    assert "Traceback" not in finished.stderr
