@@ -130,24 +130,25 @@ const pages = (() => {
 
   // Keeps `button` disabled for `seconds`, counting down in `line` (its [role=timer]); then enables it and
   // says so once. The timer itself is not a live region: a screen reader hears the start and the end only.
+  // The line keeps its room while nothing counts (CSS), so nothing moves when a countdown starts or ends.
   function wait(button, seconds, line) {
     countdowns.get(button)?.();
     const timer = line.querySelector('[role="timer"]');
+    const counting = (on) => {
+      line.classList.toggle("counting", on);
+      enable(button, !on);
+    };
     if (seconds <= 0) {
-      line.hidden = true;
-      enable(button, true);
+      counting(false);
       return;
     }
     const end = Date.now() + seconds * 1000;
-    enable(button, false);
-    line.hidden = false;
     const tick = () => {
       const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
       timer.textContent = clock(left);
       if (left > 0) return;
       stop();
-      line.hidden = true;
-      enable(button, true);
+      counting(false);
       say(text("ready"));
     };
     const interval = window.setInterval(tick, 250);
@@ -156,6 +157,7 @@ const pages = (() => {
       countdowns.delete(button);
     };
     countdowns.set(button, stop);
+    counting(true);
     tick();
   }
 
