@@ -7,7 +7,7 @@ import re
 import time
 from pathlib import Path
 
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from business_accounts.mailer import WHY_THE_ACCOUNT_EXISTS
 from business_accounts.types import CreatedVia
@@ -179,6 +179,9 @@ def test_register_browser_field_errors_sit_next_to_their_fields_and_focus_the_fi
     assert layout_shift(page) == 0, "an error appears in the line kept for it"
     assert_accessible(page, "register: field errors")
     capture(page, "register-errors", tmp_path)
+    page.emulate_media(color_scheme="dark")
+    assert_accessible(page, "register: field errors, dark")
+    page.emulate_media(color_scheme="light")
 
     email.fill(an_email("new"))
     company.fill("Fresh Start Ltd")
@@ -191,12 +194,17 @@ def test_register_browser_field_errors_sit_next_to_their_fields_and_focus_the_fi
     capture(page, "register-created", tmp_path)
 
 
-def test_register_browser_prefills_only_the_email_from_the_fragment(page: Page, stack: LocalStack) -> None:
+def test_register_browser_prefills_only_the_email_from_the_fragment(
+    page: Page, stack: LocalStack, tmp_path: Path
+) -> None:
     page.goto(f"{stack.api}/register#email=%20jane%2Bras%40example.com%20&company_name=Evil&country=KP")
 
     expect(page.get_by_label("Work email")).to_have_value("jane+ras@example.com")
     expect(page.get_by_label("Company or organization name")).to_have_value("")
     expect(page.get_by_label("Country (optional)")).to_have_value("")
+    expect(page).to_have_title("Create a business account")
+    assert_accessible(page, "register: form")
+    capture(page, "register-form", tmp_path)
     page.goto(f"{stack.api}/register#email=%3Cimg%20src%3Dx%3E%40example.com")  # a new fragment, same tab
     expect(page.get_by_label("Work email")).to_have_value("<img src=x>@example.com")  # a value, never markup
 
@@ -301,3 +309,14 @@ def test_register_browser_fits_a_320_px_screen_without_sideways_scrolling(
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     assert_accessible(page, "register: pending at 320 px")
     capture(page, "register-pending-320", tmp_path)
+
+
+def test_register_browser_without_javascript_says_it_is_needed(browser: Browser, stack: LocalStack) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+
+    page.goto(f"{stack.api}/register")
+
+    expect(page.get_by_role("heading", name="This page needs JavaScript")).to_be_visible()
+    expect(page.get_by_label("Work email")).to_be_hidden()
+    context.close()
