@@ -13,7 +13,7 @@ SAM := $(TOOLS_VENV)/bin/sam
 # sam build looks for python3.13 on PATH; the project venv provides it.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run browser test lint typecheck cfn-lint validate build openapi bench clean
+.PHONY: help setup run browser screenshots test lint typecheck cfn-lint validate build openapi bench clean
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,11 @@ browser: ## Debian's Chromium for the browser test (installs it when root and mi
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	else echo "chromium is missing: install Debian's chromium package, or the browser test is skipped"; fi
+
+screenshots: $(VENV)/.installed ## Refresh docs/pages/*.png from the browser tests (pngquant, when installed, shrinks them)
+	mkdir -p docs/pages
+	PAGES_SCREENSHOTS=docs/pages $(VENV)/bin/pytest -q -n 0 tests/e2e/test_browser.py tests/e2e/test_register_browser.py
+	if command -v pngquant >/dev/null 2>&1; then pngquant --force --ext .png --quality 60-90 --strip docs/pages/*.png; fi
 
 lint: $(VENV)/.installed ## ruff on everything
 	$(VENV)/bin/ruff check .
