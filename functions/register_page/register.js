@@ -83,7 +83,7 @@
   }
 
   // Every answer that is not the call's own success, by its `code` (data.answers), else by its status.
-  function answered(answer) {
+  function answered(answer, email) {
     const known = data.answers[answer.body.code];
     const { fallbacks } = data;
     if (answer.status === 0) return showWaiting("unavailable", fallbacks.no_answer, 0);
@@ -92,10 +92,10 @@
     if (!known) return pages.say(fallbacks.unexpected, true);
     switch (known.screen) {
       case "pending":
-        return showPending(answer.body, person ? person.email : formBody().email);
+        return showPending(answer.body, email);
       case "registered":
         return pages.show("registered", {
-          email: person ? person.email : formBody().email,
+          email,
           company: answer.body.account?.company_name || person?.company || "",
         });
       case "form":
@@ -121,7 +121,7 @@
     if (answer.status === 201) {
       pages.show("created", { company: answer.body.company_name, email: answer.body.administrator_email });
     } else {
-      answered(answer);
+      answered(answer, body.email);
     }
   }
 
@@ -134,7 +134,7 @@
       showSent(answer.body);
       if (button.dataset.action === "ask-again") pages.say(texts.sent_again);
     } else {
-      answered(answer);
+      answered(answer, person.email);
     }
   }
 

@@ -25,6 +25,7 @@ needs_chromium = pytest.mark.skipif(
 # `make screenshots` sets it to docs/pages, so the documentation shows what these tests see.
 SCREENSHOTS = os.environ.get("PAGES_SCREENSHOTS")
 SERIOUS = {"serious", "critical"}
+PORTAL = "https://account.example.com"  # the template's PortalOrigin default, which the local stack uses
 _AXE = Axe()
 # Installed before the page's own script on every navigation: the page's CSP does not apply to it.
 OBSERVE_LAYOUT_SHIFTS = """

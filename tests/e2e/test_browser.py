@@ -9,6 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browsing import (
+    PORTAL,
     an_email,
     assert_accessible,
     capture,
@@ -20,7 +21,6 @@ from tests.e2e.browsing import (
 from tests.e2e.conftest import LocalStack
 
 pytestmark = needs_chromium
-PORTAL = "https://account.example.com"  # the template's PortalOrigin default, which the local stack uses
 
 
 def test_browser_invitation_from_the_inbox_is_accepted(page: Page, stack: LocalStack, tmp_path: Path) -> None:

@@ -162,5 +162,5 @@ const pages = (() => {
   }
 
   linkThePortal();
-  return { data, texts, text, say, show, post, press, onAction, expiry, wait, enable };
+  return { data, texts, text, say, show, post, press, onAction, expiry, wait };
 })();
