@@ -13,7 +13,7 @@ SAM := $(TOOLS_VENV)/bin/sam
 # sam build looks for python3.13 on PATH; the project venv provides it.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run invoke browser test lint typecheck cfn-lint validate build openapi bench clean
+.PHONY: help setup run invoke browser screenshots test lint typecheck cfn-lint validate build openapi bench fuzz clean
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,11 @@ browser: ## Debian's Chromium for the browser test (installs it when root and mi
 	if command -v chromium >/dev/null 2>&1; then echo "chromium is ready: $$(command -v chromium); the browser test runs"; \
 	else echo "chromium is missing: install Debian's chromium package, or the browser test is skipped"; fi
 
+screenshots: $(VENV)/.installed ## Refresh docs/pages/*.png from the browser tests (pngquant, when installed, shrinks them)
+	mkdir -p docs/pages
+	PAGES_SCREENSHOTS=docs/pages $(VENV)/bin/pytest -q -n 0 tests/e2e/test_browser.py tests/e2e/test_register_browser.py
+	if command -v pngquant >/dev/null 2>&1; then pngquant --force --ext .png --quality 60-90 --strip docs/pages/*.png; fi
+
 lint: $(VENV)/.installed ## ruff on everything
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -76,6 +81,9 @@ openapi: $(VENV)/.installed ## Regenerate functions/openapi/openapi.json from th
 
 test: lint typecheck cfn-lint validate build ## Every check: ruff, mypy, cfn-lint, sam validate, sam build, the test suite
 	$(VENV)/bin/pytest -n 2
+
+fuzz: $(VENV)/.installed ## Schemathesis against the local stack's OpenAPI document, long: FUZZ_EXAMPLES=1000 [FUZZ_SEED=n]
+	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),1000) $(VENV)/bin/pytest -q -s -n 0 tests/e2e/test_openapi_fuzz.py
 
 bench: $(VENV)/.installed ## Benchmarks with targets: local API throughput for preview, peak memory per function
 	$(PY) -m benchmarks.local_api

@@ -21,6 +21,18 @@ import app
 assert callable(app.lambda_handler)
 """
 
+# A page function puts its page together from its own folder and the layer's page_assets/.
+_RENDER_ALONE = """
+import os
+import sys
+sys.path[:0] = [{function!r}, {layer!r}]
+os.environ.update(ACCOUNTS_TABLE="a", INVITATIONS_TABLE="i", IDEMPOTENCY_TABLE="d",
+                  SENDER_EMAIL="no-reply@example.com", ACCEPT_PAGE_URL="https://example.com/invitations/accept")
+import app
+assert app.page().html.startswith("<!DOCTYPE html>")
+"""
+PAGE_FUNCTIONS = ["AcceptPageFunction", "RegisterPageFunction"]
+
 
 def _machine(library: Path) -> str:
     header = library.read_bytes()[:20]
@@ -59,6 +71,19 @@ def test_built_function_imports_with_only_its_folder_and_the_layer(host_build: P
     code = _IMPORT_ALONE.format(function=str(host_build / function), layer=str(host_build / "SharedLayer" / "python"))
 
     result = subprocess.run(  # noqa: S603 - a fresh interpreter: no site-packages (-S), isolated (-I), no environment
+        [sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, env={}, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("function", PAGE_FUNCTIONS)
+def test_built_page_function_renders_its_page_with_only_its_folder_and_the_layer(
+    host_build: Path, function: str
+) -> None:
+    code = _RENDER_ALONE.format(function=str(host_build / function), layer=str(host_build / "SharedLayer" / "python"))
+
+    result = subprocess.run(  # noqa: S603 - as above
         [sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, env={}, check=False
     )
 

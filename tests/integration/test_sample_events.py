@@ -193,6 +193,8 @@ SEEDED: dict[str, Scenario] = {
     "openapi": Scenario(nothing, 200),
     "accept_page": Scenario(nothing, 200),
     "accept_page_head": Scenario(nothing, 200),
+    "register_page": Scenario(nothing, 200),
+    "register_page_head": Scenario(nothing, 200),
     "provision": Scenario(nothing, 201),
     "get_account": Scenario(sample_account("get_account"), 200),
     "invite": Scenario(sample_account("invite", "invited_by"), 201),
@@ -211,6 +213,8 @@ EMPTY: dict[str, tuple[int, str | None]] = {
     "openapi": (200, None),
     "accept_page": (200, None),
     "accept_page_head": (200, None),
+    "register_page": (200, None),
+    "register_page_head": (200, None),
     "provision": (201, None),
     "get_account": (404, "NOT_FOUND"),
     "invite": (404, "NOT_FOUND"),
@@ -342,8 +346,9 @@ def test_openapi_sample_answers_a_document_of_every_other_api_route(runtime: Ser
     assert api_routes - {("/v1/openapi.json", "GET")} <= documented
 
 
-def test_accept_page_sample_answers_the_page(runtime: Services) -> None:
-    status, page = answer_of(invoke("accept_page"))
+@pytest.mark.parametrize("name", ["accept_page", "register_page"])
+def test_page_sample_answers_the_page(runtime: Services, name: str) -> None:
+    status, page = answer_of(invoke(name))
 
     assert status == 200
     assert "<html" in page.lower()

@@ -1,0 +1,41 @@
+"""GET and HEAD /register: the portal's business-account registration page, as the knowledge-base article walks it."""
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from business_accounts.config import load_settings
+from business_accounts.countries import COUNTRY_CODES
+from business_accounts.observability import logger
+from business_accounts.page_texts import REGISTER_PAGE, register_answers
+from business_accounts.pages import Page, page_app, render
+
+PATH = "/register"
+
+
+@cache
+def page() -> Page:
+    """register.html with its CSS, JS and words; the script gets what it needs to answer every API `code`."""
+    return render(
+        Path(__file__).parent / "register",
+        path=PATH,
+        opens_on="form",
+        texts=REGISTER_PAGE,
+        data={
+            # The Join screen waits this long before offering to ask again (the API would answer 429 sooner).
+            "cooldown_seconds": load_settings().invite_cooldown_seconds,
+            "countries": sorted(COUNTRY_CODES),
+            **register_answers(),
+        },
+    )
+
+
+app = page_app(PATH, page)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

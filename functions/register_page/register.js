@@ -1,0 +1,182 @@
+// The registration page: the form calls POST /v1/accounts, and each answer has its screen (data.answers says
+// which, by `code`); on a pending invitation, Join calls POST /v1/accounts/{account_id}/join.
+(() => {
+  "use strict";
+
+  const { data, texts } = pages;
+  const form = document.getElementById("registration-form");
+  const create = document.getElementById("create");
+  const FIELDS = ["email", "company_name", "first_name", "last_name", "country"];
+  const EMAIL_AT_MOST = 320;
+
+  // Who is registering, once the API has said which account their email belongs to.
+  let person = null;
+  // The last call, which the rate-limited and unavailable screens repeat: { label, run }.
+  let last = null;
+  // One Idempotency-Key per form content until the API has decided: a retry after no answer or a 5xx cannot
+  // create a second account, and the API's first answer comes back.
+  let sent = { body: "", key: "" };
+
+  function idempotencyKey(body) {
+    const text = JSON.stringify(body);
+    if (sent.body !== text) {
+      const bytes = window.crypto.getRandomValues(new Uint8Array(16));
+      sent = { body: text, key: Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("") };
+    }
+    return sent.key;
+  }
+
+  function formBody() {
+    const body = {};
+    for (const name of FIELDS) {
+      const value = form.elements[name].value.trim();
+      if (value) body[name] = value; // optional fields are left out, not sent empty
+    }
+    body.email ??= "";
+    body.company_name ??= "";
+    return body;
+  }
+
+  function clearFieldErrors() {
+    for (const name of FIELDS) {
+      form.elements[name].removeAttribute("aria-invalid");
+      document.getElementById(`${name}-error`).textContent = "";
+    }
+  }
+
+  // Each refused field gets its message next to it; focus goes to the first one, in the form's order.
+  function showFieldErrors(errors, summary) {
+    pages.show("form");
+    const refused = new Set((errors || []).map((error) => error.field));
+    const first = FIELDS.find((name) => refused.has(name));
+    for (const name of FIELDS.filter((field) => refused.has(field))) {
+      form.elements[name].setAttribute("aria-invalid", "true");
+      document.getElementById(`${name}-error`).textContent = texts[`error_${name}`];
+    }
+    pages.say(summary, true);
+    if (first) form.elements[first].focus();
+  }
+
+  function showPending(body, email) {
+    const { account, invitation } = body;
+    person = { email, accountId: account.account_id, company: account.company_name };
+    const shown = pages.show("pending", {
+      company: account.company_name,
+      email,
+      why: data.why[account.created_via] || "",
+      until: pages.expiry(invitation.expires_at).until,
+    });
+    for (const line of shown.querySelectorAll("[data-invitation]")) {
+      line.hidden = line.dataset.invitation !== invitation.status;
+    }
+  }
+
+  function showSent(body) {
+    const shown = pages.show("sent", { email: body.email, until: pages.expiry(body.expires_at).until });
+    pages.wait(shown.querySelector('[data-action="ask-again"]'), data.cooldown_seconds, shown.querySelector(".countdown"));
+  }
+
+  // A screen that waits out Retry-After (when given) before its button repeats the last call.
+  function showWaiting(screen, reason, seconds) {
+    const shown = pages.show(screen, { reason, retry: last.label });
+    pages.wait(shown.querySelector('[data-action="retry"]'), seconds, shown.querySelector(".countdown"));
+  }
+
+  // Every answer that is not the call's own success, by its `code` (data.answers), else by its status.
+  function answered(answer, email) {
+    const known = data.answers[answer.body.code];
+    const { fallbacks } = data;
+    if (answer.status === 0) return showWaiting("unavailable", fallbacks.no_answer, 0);
+    if (!known && answer.status === 429) return showWaiting("rate_limited", fallbacks.rate_limited, answer.retryAfter);
+    if (!known && answer.status >= 500) return showWaiting("unavailable", fallbacks.unavailable, answer.retryAfter);
+    if (!known) return pages.say(fallbacks.unexpected, true);
+    switch (known.screen) {
+      case "pending":
+        return showPending(answer.body, email);
+      case "registered":
+        return pages.show("registered", {
+          email,
+          company: answer.body.account?.company_name || person?.company || "",
+        });
+      case "form":
+        return showFieldErrors(answer.body.errors, known.text);
+      case "rate_limited":
+      case "unavailable":
+        return showWaiting(known.screen, known.text, answer.retryAfter);
+      default:
+        return pages.say(known.text, true);
+    }
+  }
+
+  async function createAccount(button = create) {
+    const body = formBody();
+    clearFieldErrors();
+    person = null;
+    last = { label: texts.create, run: createAccount };
+    const answer = await pages.press(button, texts.creating, () =>
+      pages.post("/v1/accounts", body, { "Idempotency-Key": idempotencyKey(body) }),
+    );
+    if (!answer) return;
+    if (answer.status > 0 && answer.status < 500) sent = { body: "", key: "" };
+    if (answer.status === 201) {
+      pages.show("created", { company: answer.body.company_name, email: answer.body.administrator_email });
+    } else {
+      answered(answer, body.email);
+    }
+  }
+
+  async function join(button) {
+    last = { label: pages.text("join", { company: person.company }), run: join };
+    const path = `/v1/accounts/${encodeURIComponent(person.accountId)}/join`;
+    const answer = await pages.press(button, texts.joining, () => pages.post(path, { email: person.email }));
+    if (!answer) return;
+    if (answer.status === 202) {
+      showSent(answer.body);
+      if (button.dataset.action === "ask-again") pages.say(texts.sent_again);
+    } else {
+      answered(answer, person.email);
+    }
+  }
+
+  function otherEmail() {
+    pages.show("form");
+    form.elements.email.focus();
+    form.elements.email.select();
+  }
+
+  // Only the email is taken from the URL (RAS opens /register#email=...); the fragment never reaches a server.
+  function prefill() {
+    const email = (new URLSearchParams(window.location.hash.slice(1)).get("email") || "").trim();
+    if (!email || email.length > EMAIL_AT_MOST) return false;
+    form.elements.email.value = email;
+    return true;
+  }
+
+  function listCountries() {
+    const names = new Intl.DisplayNames([data.locale], { type: "region" });
+    const countries = data.countries.map((code) => ({ code, name: names.of(code) || code }));
+    countries.sort((one, other) => one.name.localeCompare(other.name, data.locale));
+    for (const { code, name } of countries) {
+      const option = document.createElement("option");
+      option.value = code;
+      option.textContent = name;
+      form.elements.country.append(option);
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    createAccount();
+  });
+  pages.onAction({
+    join,
+    "ask-again": join,
+    "other-email": otherEmail,
+    retry: (button) => last.run(button),
+  });
+  // A new #email=... in the same tab starts again from the form, with that address.
+  window.addEventListener("hashchange", () => prefill() && pages.show("form"));
+  listCountries();
+  prefill();
+  document.querySelector('section[data-screen="form"]').hidden = false;
+})();

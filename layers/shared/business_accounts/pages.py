@@ -1,0 +1,133 @@
+"""The web pages the stack serves: one HTML document each, with its CSS, JS and texts inlined, and strict headers.
+
+A page is three files in its function's folder, `{name}.html` (its screens), `{name}.css` and `{name}.js`,
+and a table of texts (`page_texts.py`). What every page shares is in `page_assets/`: the HTML shell around the
+screens, base styles and script helpers (which go first in the inline `<style>` and `<script>`), the favicon.
+The Content-Security-Policy allows exactly those two inline blocks, by their SHA-256, computed from the same
+bytes that are served, so the policy cannot drift from the code.
+
+In a page's HTML:
+
+- `${key}` is a text of the page's table, HTML-escaped here (so it reads without JavaScript);
+- a `section data-screen="name"` is a screen, hidden until the script shows it; `title_<name>` names the tab;
+- `data-text="key"` marks an element whose text, with `{placeholders}`, the script fills in when its screen shows;
+- `data-field="name"` marks an element that shows a value from the API, always with `textContent`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+
+from business_accounts.config import load_settings
+from business_accounts.http import create_app
+from business_accounts.mailer import WHY_THE_ACCOUNT_EXISTS
+
+ASSETS = Path(__file__).parent / "page_assets"
+HTML = "text/html; charset=utf-8"
+# The URL fragment may carry a token or an email: no Referer, no cache, no framing, no sniffing.
+HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    html: str
+    headers: dict[str, str]
+
+
+def sha256_source(text: str) -> str:
+    """A CSP hash source for an inline block: `'sha256-<base64 of the UTF-8 bytes' digest>'`."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def content_security_policy(script: str, style: str) -> str:
+    """Nothing but the page's own inline script and style, calls to its own origin, and data: images (the icon)."""
+    policy = {
+        "default-src": "'none'",
+        "script-src": sha256_source(script),
+        "style-src": sha256_source(style),
+        "connect-src": "'self'",
+        "img-src": "'self' data:",
+        "base-uri": "'none'",
+        "form-action": "'none'",
+        "frame-ancestors": "'none'",
+        "require-trusted-types-for": "'script'",
+    }
+    return "; ".join(f"{name} {value}" for name, value in policy.items())
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def favicon() -> str:
+    """The icon as a data: URL, so it costs no request and needs no route."""
+    return "data:image/svg+xml;base64," + base64.b64encode((ASSETS / "favicon.svg").read_bytes()).decode("ascii")
+
+
+def shared_data() -> dict[str, Any]:
+    """What every page's script needs: how to write dates, the portal to link onward to, and why an account
+    exists (`created_via` in the invitation email's words)."""
+    return {
+        "locale": "en-GB",
+        "portal": load_settings().portal_origin,
+        "why": {str(created_via): words for created_via, words in WHY_THE_ACCOUNT_EXISTS.items()},
+    }
+
+
+def render(files: Path, *, path: str, opens_on: str, texts: Mapping[str, str], data: Mapping[str, Any]) -> Page:
+    """The page whose screens are `files`.html (with its .css and .js), served at `path`, in the words of `texts`.
+
+    The screens go into the shell every page shares (`page_assets/page.html`: head, brand line, noscript
+    message, status line); the tab is named after the screen the page `opens_on`. `data` reaches the script as
+    JSON in `data-page`, with the texts (for the screens it fills in) and the path (so that it finds the API
+    beside itself, under any stage prefix).
+    """
+    style = _read(ASSETS / "page.css") + _read(files.with_suffix(".css"))
+    script = _read(ASSETS / "page.js") + _read(files.with_suffix(".js"))
+    page_data = json.dumps({"path": path, "texts": texts, **shared_data(), **data}, ensure_ascii=False)
+    words = {key: escape(text) for key, text in texts.items()}
+    html = Template(_read(ASSETS / "page.html")).substitute(
+        words,
+        name=files.name,
+        title=words[f"title_{opens_on}"],
+        screens=Template(_read(files.with_suffix(".html"))).substitute(words),
+        style=style,
+        script=script,
+        favicon=escape(favicon()),
+        data=escape(page_data, quote=True),
+    )
+    return Page(html=html, headers={"Content-Security-Policy": content_security_policy(script, style), **HEADERS})
+
+
+def page_app(path: str, page: Callable[[], Page]) -> APIGatewayRestResolver:
+    """A resolver that answers GET `path` with the page, and HEAD with its headers (link checkers send HEAD).
+
+    The page stays out of the OpenAPI document (that describes the JSON API, of which the page is a browser
+    client) and sends no CORS headers (nobody calls it cross-origin).
+    """
+    app = create_app()
+
+    @app.get(path, cors=False, include_in_schema=False)
+    def get_page() -> Response[str]:
+        return Response(status_code=200, content_type=HTML, body=page().html, headers=page().headers)
+
+    @app.head(path, cors=False, include_in_schema=False)
+    def head_page() -> Response[str]:
+        return Response(status_code=200, content_type=HTML, body="", headers=page().headers)
+
+    return app

@@ -1,0 +1,326 @@
+"""The knowledge-base article in a real browser (headless Chromium): registration, the pending invitation, Join,
+the email, acceptance; and every other screen of the registration page, each checked with axe-core."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, Route, expect
+
+from business_accounts.mailer import WHY_THE_ACCOUNT_EXISTS
+from business_accounts.types import CreatedVia
+from tests.e2e.browsing import (
+    PORTAL,
+    an_email,
+    assert_accessible,
+    capture,
+    layout_shift,
+    mails_to,
+    needs_chromium,
+    open_newest_invitation,
+    provision,
+)
+from tests.e2e.conftest import PACED_COOLDOWN_SECONDS, LocalStack
+
+pytestmark = needs_chromium
+COMPANY = "ACME Ltd"
+SPAM_ADVICE = (
+    "Check your incoming emails for an invitation message. "
+    "If you don't see the message, make sure to check your SPAM folder."
+)
+
+
+def register(page: Page, stack: LocalStack, email: str, company: str = COMPANY) -> None:
+    """The form, filled in and sent as a person does: Create account."""
+    page.goto(f"{stack.api}/register")
+    page.get_by_label("Work email").fill(email)
+    page.get_by_label("Company or organization name").fill(company)
+    page.get_by_role("button", name="Create account").click()
+
+
+def wait_out_the_cooldown(provisioned_at: float) -> None:
+    """On the paced stack, the provisioning email holds the address for a few seconds; let them pass."""
+    time.sleep(max(0.0, PACED_COOLDOWN_SECONDS - (time.monotonic() - provisioned_at)) + 0.3)
+
+
+def expect_pending(page: Page, email: str, status: str = "pending") -> None:
+    expect(page.get_by_role("heading", name=f"A business account for {COMPANY} already exists")).to_be_visible()
+    expect(page).to_have_title(f"Join {COMPANY}")
+    expect(
+        page.get_by_text(f"It uses the same email address you specified on the registration form, {email}.")
+    ).to_be_visible()
+    valid, expired = (
+        page.get_by_text("Your current invitation is valid until"),
+        page.get_by_text("Your last invitation expired on"),
+    )
+    expect(valid if status == "pending" else expired).to_be_visible()
+    expect(expired if status == "pending" else valid).to_be_hidden()
+
+
+def test_register_browser_sales_account_journey_from_registration_to_accepted_and_onward(
+    page: Page, paced_stack: LocalStack, tmp_path: Path
+) -> None:
+    email = an_email("jane")
+    provision(paced_stack, COMPANY, email, "sales")
+    provisioned_at = time.monotonic()
+
+    register(page, paced_stack, email)
+
+    expect_pending(page, email)
+    expect(page.get_by_text(f"This account {WHY_THE_ACCOUNT_EXISTS[CreatedVia.SALES]}.")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"valid until \d+ \w+ \d{4} at \d\d:\d\d UTC \("))).to_be_visible()
+    assert_accessible(page, "register: pending")
+    capture(page, "register-pending", tmp_path)
+    wait_out_the_cooldown(provisioned_at)
+    page.get_by_role("button", name=f"Join {COMPANY}").click()
+    expect(page.get_by_role("heading", name="Check your incoming emails")).to_be_visible()
+    expect(page.get_by_text(SPAM_ADVICE)).to_be_visible()
+    expect(page.get_by_text(f"We sent it to {email}.")).to_be_visible()
+    assert_accessible(page, "register: sent")
+    capture(page, "register-sent", tmp_path)
+    assert layout_shift(page) == 0
+    assert len(mails_to(paced_stack, email)) == 2  # the provisioning email, then Join's
+
+    open_newest_invitation(page, paced_stack, COMPANY)
+    page.get_by_role("button", name="Accept invitation").click()
+
+    expect(page.get_by_role("heading", name=f"You are now an administrator of {COMPANY}")).to_be_visible()
+    expect(page.get_by_role("link", name="Go to your business account")).to_have_attribute("href", PORTAL)
+
+
+def test_register_browser_registered_email_is_told_how_to_sign_in_and_whom_to_ask(
+    page: Page, stack: LocalStack, tmp_path: Path
+) -> None:
+    email = an_email("owner")
+    assert stack.post("/v1/accounts", {"email": email, "company_name": "Solo GmbH"}).status_code == 201
+
+    register(page, stack, email)
+
+    expect(page.get_by_role("heading", name="You already have a business account")).to_be_visible()
+    expect(
+        page.get_by_text(f"{email} is already an administrator of the business account of Solo GmbH.")
+    ).to_be_visible()
+    expect(page.get_by_role("link", name="Sign in")).to_have_attribute("href", PORTAL)
+    expect(page.get_by_text("Ask another administrator of Solo GmbH, or contact our support team.")).to_be_visible()
+    assert_accessible(page, "register: registered")
+    capture(page, "register-registered", tmp_path)
+    page.get_by_role("button", name="Use another email address").click()
+    expect(page.get_by_label("Work email")).to_be_focused()
+
+
+def test_register_browser_double_click_on_join_sends_one_email(page: Page, short_lived_stack: LocalStack) -> None:
+    email = an_email("double")
+    account_id = provision(short_lived_stack, COMPANY, email)  # no cooldown here: only the page can stop a 2nd
+    register(page, short_lived_stack, email)
+    expect(page.get_by_role("button", name=f"Join {COMPANY}")).to_be_visible()
+
+    page.get_by_role("button", name=f"Join {COMPANY}").dblclick()
+
+    expect(page.get_by_role("heading", name="Check your incoming emails")).to_be_visible()
+    time.sleep(1)  # a second request, had there been one, would have been answered by now
+    joins = [line for line in short_lived_stack.output if f"POST /v1/accounts/{account_id}/join ->" in line]
+    assert len(joins) == 1, joins
+    assert len(mails_to(short_lived_stack, email)) == 2  # the provisioning email, then one from Join
+
+
+def test_register_browser_rate_limited_join_counts_down_then_joins_and_asks_again(
+    page: Page, paced_stack: LocalStack, tmp_path: Path
+) -> None:
+    email = an_email("eager")
+    provision(paced_stack, COMPANY, email)
+    provisioned_at = time.monotonic()
+    register(page, paced_stack, email)
+    join = page.get_by_role("button", name=f"Join {COMPANY}")
+    wait_out_the_cooldown(provisioned_at)
+    # "I did not get the email", from RAS: a fresh email starts a fresh cooldown, however slow this machine is.
+    assert paced_stack.post("/v1/invitations/resend", {"email": email}).status_code == 202
+
+    join.click()
+
+    expect(page.get_by_role("heading", name="Please wait before asking again")).to_be_visible()
+    expect(page).to_have_title("Please wait before asking again")
+    timer = page.get_by_role("timer")
+    expect(timer).to_have_text(re.compile(r"^0:0[1-3]$"))
+    expect(join).to_be_disabled()
+    assert_accessible(page, "register: rate limited")
+    capture(page, "register-rate-limited", tmp_path)
+    first = timer.inner_text()
+    expect(timer).not_to_have_text(first, timeout=2500)  # it counts down, once a second
+    expect(join).to_be_enabled(timeout=PACED_COOLDOWN_SECONDS * 1000 + 1000)
+    expect(page.get_by_role("status")).to_have_text("You can try again now.")
+    join.click()
+    expect(page.get_by_role("heading", name="Check your incoming emails")).to_be_visible()
+    ask_again = page.get_by_role("button", name="Send the invitation again")
+    expect(ask_again).to_be_disabled()  # the cooldown the page knows, without asking the API first
+    expect(page.get_by_text("You can ask again in")).to_be_visible()
+    expect(ask_again).to_be_enabled(timeout=PACED_COOLDOWN_SECONDS * 1000 + 1000)
+    ask_again.click()
+    expect(page.get_by_role("status")).to_have_text(
+        "A new invitation email is on its way. Links in earlier emails no longer work."
+    )
+    assert len(mails_to(paced_stack, email)) == 4  # provisioning, resend, Join, Join again
+    assert layout_shift(page) == 0
+
+
+def test_register_browser_field_errors_sit_next_to_their_fields_and_focus_the_first(
+    page: Page, stack: LocalStack, tmp_path: Path
+) -> None:
+    page.goto(f"{stack.api}/register")
+    page.get_by_label("Work email").fill("not an email")
+
+    page.get_by_role("button", name="Create account").click()
+
+    email, company = page.get_by_label("Work email"), page.get_by_label("Company or organization name")
+    expect(email).to_have_accessible_description(re.compile("Enter a valid email address."))
+    expect(company).to_have_accessible_description("Enter 1 to 200 characters.")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(company).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Last name (optional)")).not_to_have_attribute("aria-invalid", "true")
+    expect(email).to_be_focused()
+    expect(page.get_by_role("status")).to_have_text("Check the fields marked with an error.")
+    assert layout_shift(page) == 0, "an error appears in the line kept for it"
+    assert_accessible(page, "register: field errors")
+    capture(page, "register-errors", tmp_path)
+    page.emulate_media(color_scheme="dark")
+    assert_accessible(page, "register: field errors, dark")
+    page.emulate_media(color_scheme="light")
+
+    email.fill(an_email("new"))
+    company.fill("Fresh Start Ltd")
+    page.get_by_label("Country (optional)").select_option(label="Germany")
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page.get_by_role("heading", name="Your business account is ready")).to_be_visible()
+    expect(page.get_by_role("link", name="Go to your business account")).to_have_attribute("href", PORTAL)
+    assert_accessible(page, "register: created")
+    capture(page, "register-created", tmp_path)
+
+
+def test_register_browser_prefills_only_the_email_from_the_fragment(
+    page: Page, stack: LocalStack, tmp_path: Path
+) -> None:
+    page.goto(f"{stack.api}/register#email=%20jane%2Bras%40example.com%20&company_name=Evil&country=KP")
+
+    expect(page.get_by_label("Work email")).to_have_value("jane+ras@example.com")
+    expect(page.get_by_label("Company or organization name")).to_have_value("")
+    expect(page.get_by_label("Country (optional)")).to_have_value("")
+    expect(page).to_have_title("Create a business account")
+    assert_accessible(page, "register: form")
+    capture(page, "register-form", tmp_path)
+    page.goto(f"{stack.api}/register#email=%3Cimg%20src%3Dx%3E%40example.com")  # a new fragment, same tab
+    expect(page.get_by_label("Work email")).to_have_value("<img src=x>@example.com")  # a value, never markup
+
+
+def test_register_browser_expired_invitation_is_shown_as_expired_and_join_still_works(
+    page: Page, short_lived_stack: LocalStack, tmp_path: Path
+) -> None:
+    email = an_email("late")
+    provision(short_lived_stack, COMPANY, email, "upgrade_insurance")
+    time.sleep(2.5)  # let the two-second invitation expire (the local stack runs on the real clock)
+
+    register(page, short_lived_stack, email)
+
+    expect_pending(page, email, status="expired")
+    expect(page.get_by_text(f"This account {WHY_THE_ACCOUNT_EXISTS[CreatedVia.UPGRADE_INSURANCE]}.")).to_be_visible()
+    assert_accessible(page, "register: pending, expired")
+    capture(page, "register-pending-expired", tmp_path)
+    page.get_by_role("button", name=f"Join {COMPANY}").click()
+    expect(page.get_by_role("heading", name="Check your incoming emails")).to_be_visible()
+    assert len(mails_to(short_lived_stack, email)) == 2
+
+
+def test_register_browser_service_unavailable_says_nothing_changed_and_tries_again(
+    page: Page, stack: LocalStack, tmp_path: Path
+) -> None:
+    answers = iter(["unavailable", "no answer"])
+
+    def fail_twice(route: Route) -> None:
+        failure = next(answers, None)
+        if failure == "unavailable":
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "3"},
+                json={"code": "SERVICE_UNAVAILABLE", "message": "The service is busy. Try again shortly."},
+            )
+        elif failure == "no answer":
+            route.abort("connectionrefused")
+        else:
+            route.continue_()
+
+    page.route("**/v1/accounts", fail_twice)
+    register(page, stack, an_email("patient"), "Patient Ltd")
+
+    expect(page.get_by_role("heading", name="The service is not available right now")).to_be_visible()
+    expect(page.get_by_text("The service is busy.")).to_be_visible()
+    expect(page.get_by_text("Nothing was changed. Try again in a moment.")).to_be_visible()
+    try_again = page.get_by_role("button", name="Try again")
+    expect(try_again).to_be_disabled()  # Retry-After: 3
+    assert_accessible(page, "register: unavailable")
+    capture(page, "register-unavailable", tmp_path)
+    try_again.click()  # once enabled: this time there is no answer at all
+    expect(page.get_by_text("The service did not answer. Check your internet connection.")).to_be_visible()
+    try_again.click()
+    expect(page.get_by_role("heading", name="Your business account is ready")).to_be_visible()
+
+
+def test_register_browser_keyboard_alone_completes_the_journey(page: Page, paced_stack: LocalStack) -> None:
+    email = an_email("keys")
+    provision(paced_stack, COMPANY, email, "other_product")
+    provisioned_at = time.monotonic()
+    page.goto(f"{paced_stack.api}/register")
+
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Work email")).to_be_focused()
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(COMPANY)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=f"A business account for {COMPANY} already exists")).to_be_focused()
+    page.keyboard.press("Tab")
+    join = page.get_by_role("button", name=f"Join {COMPANY}")
+    expect(join).to_be_focused()
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid", "focus is visible"
+    wait_out_the_cooldown(provisioned_at)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Check your incoming emails")).to_be_focused()
+
+    page.goto(f"{paced_stack.api}/invitations/accept#token={paced_stack.last_token(email)}")
+    expect(page.get_by_role("heading", name=f"Join {COMPANY}")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Accept invitation")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=f"You are now an administrator of {COMPANY}")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Go to your business account")).to_be_focused()
+
+
+def test_register_browser_fits_a_320_px_screen_without_sideways_scrolling(
+    page: Page, stack: LocalStack, tmp_path: Path
+) -> None:
+    page.set_viewport_size({"width": 320, "height": 900})
+    email = an_email("narrow")
+    provision(stack, "A Company With A Rather Long Name International Holdings Ltd", email, "reseller")
+
+    page.goto(f"{stack.api}/register")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert_accessible(page, "register: form at 320 px")
+    capture(page, "register-320", tmp_path)
+    register(page, stack, email, "Whatever")
+    expect(page.get_by_role("button", name=re.compile("^Join A Company With"))).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert_accessible(page, "register: pending at 320 px")
+    capture(page, "register-pending-320", tmp_path)
+
+
+def test_register_browser_without_javascript_says_it_is_needed(browser: Browser, stack: LocalStack) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+
+    page.goto(f"{stack.api}/register")
+
+    expect(page.get_by_role("heading", name="This page needs JavaScript")).to_be_visible()
+    expect(page.get_by_label("Work email")).to_be_hidden()
+    context.close()
