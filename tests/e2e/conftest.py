@@ -2,116 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
-import requests
 
-from tools.functions import ROOT
+from local.launch import LocalStack, free_port, start_stack, stop_stack
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class LocalStack:
-    api: str
-    lambda_endpoint: str
-    aws_endpoint: str
-    process: subprocess.Popen[str]
-    output: list[str]
-
-    def post(self, path: str, body: Any, **options: Any) -> requests.Response:
-        return requests.post(self.api + path, json=body, timeout=30, **options)
-
-    def get(self, path: str, **options: Any) -> requests.Response:
-        return requests.get(self.api + path, timeout=30, **options)
-
-    def inbox(self) -> list[dict[str, Any]]:
-        mails: list[dict[str, Any]] = self.get("/_local/inbox.json").json()
-        return mails
-
-    def last_token(self, to: str) -> str:
-        mail = next(mail for mail in self.inbox() if to in mail["to"])
-        return str(mail["text"].split("#token=", 1)[1].split()[0])
-
-    def lambda_client(self) -> Any:
-        return boto3.client(
-            "lambda",
-            endpoint_url=self.lambda_endpoint,
-            region_name="eu-west-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
-
-
-def start_stack(tmp_path: Path, env_vars: dict[str, Any] | None = None, *extra: str) -> LocalStack:
-    api_port, lambda_port, aws_port = free_port(), free_port(), free_port()
-    command = [sys.executable, "-m", "local", "--api-port", str(api_port), "--lambda-port", str(lambda_port)]
-    command += ["--aws-port", str(aws_port), "--instances", "3", *extra]
-    if env_vars is not None:
-        path = tmp_path / "env.json"
-        path.write_text(json.dumps(env_vars))
-        command += ["--env-vars", str(path)]
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment
-    )
-    output: list[str] = []
-    deadline = time.monotonic() + 60
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        output.append(line)
-        if line.startswith("Ready in"):
-            stack = LocalStack(
-                f"http://127.0.0.1:{api_port}",
-                f"http://127.0.0.1:{lambda_port}",
-                f"http://127.0.0.1:{aws_port}",
-                process,
-                output,
-            )
-            _keep_reading(stack)
-            return stack
-    process.kill()
-    raise AssertionError("the local stack did not start:\n" + "".join(output))
-
-
-def _keep_reading(stack: LocalStack) -> None:
-    import threading
-
-    def drain() -> None:
-        assert stack.process.stdout is not None
-        for line in stack.process.stdout:
-            stack.output.append(line)
-
-    threading.Thread(target=drain, daemon=True).start()
-
-
-def stop_stack(stack: LocalStack) -> int:
-    """Ctrl-C, as a person stops it; the exit code (0 for a clean stop)."""
-    stack.process.send_signal(signal.SIGINT)
-    try:
-        return stack.process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        stack.process.kill()
-        return -1
+__all__ = ["LocalStack", "free_port", "start_stack", "stop_stack"]
 
 
 @pytest.fixture(scope="session")
