@@ -66,9 +66,8 @@ openapi: $(VENV)/.installed ## Regenerate functions/openapi/openapi.json from th
 test: lint typecheck cfn-lint validate build ## Every check: ruff, mypy, cfn-lint, sam validate, sam build, the test suite
 	$(VENV)/bin/pytest -n 2
 
-bench: $(VENV)/.installed ## Benchmarks with targets: local API throughput for preview, peak memory per function
-	$(PY) -m benchmarks.local_api
-	$(PY) -m benchmarks.memory
+bench: build ## Every figure side by side (cold starts, calls, cleanup, sizes, memory, local API) -> docs/performance.md
+	PYTHONPATH=layers/shared $(PY) -m benchmarks
 
 clean: ## Remove the environments and build output
 	rm -rf $(VENV) $(TOOLS_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
