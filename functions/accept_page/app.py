@@ -15,8 +15,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from business_accounts.http import create_app
-from business_accounts.mailer import WHY_THE_ACCOUNT_EXISTS
 from business_accounts.observability import logger
+from business_accounts.wording import WHY_THE_ACCOUNT_EXISTS
 
 HERE = Path(__file__).parent
 app = create_app()
