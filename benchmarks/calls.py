@@ -26,7 +26,7 @@ from moto import mock_aws
 from business_accounts.tokens import token_hash
 from local import emulator
 from local.cloudformation import Stack
-from local.inbox import mails
+from local.inbox import latest_token
 from local.worker import Context
 from tools.api import Answer, Api
 from tools.functions import functions, template
@@ -116,11 +116,6 @@ def counted_aws() -> Iterator[CallCounter]:
         os.environ.update(saved)
 
 
-def _latest_token(to: str) -> str:
-    mail = next(mail for mail in mails(REGION) if to in mail.to)
-    return mail.text.split("#token=", 1)[1].split()[0]
-
-
 def _make_expired(token: str) -> None:
     """Move an invitation's expiry into the past, as time would."""
     boto3.client("dynamodb", region_name=REGION).update_item(
@@ -183,7 +178,7 @@ def operations() -> list[Operation]:  # noqa: PLR0915 - one story, step by step,
         step("register: same key, other body (422)", "POST", "/v1/accounts", register, **key)
         step("register: not JSON (400/422)", "POST", "/v1/accounts", "{not json")
 
-        first_token = _latest_token("ann@example.com")
+        first_token = latest_token(REGION, "ann@example.com")
         step("join", "POST", f"/v1/accounts/{account_id}/join", {"email": "ann@example.com"})
         step("join: daily limit (429)", "POST", f"/v1/accounts/{account_id}/join", {"email": "ann@example.com"})
         step(
@@ -200,7 +195,7 @@ def operations() -> list[Operation]:  # noqa: PLR0915 - one story, step by step,
         step("resend: no invitation", "POST", "/v1/invitations/resend", {"email": "nobody@example.com"})
 
         cats_account = step.provision("cat@example.com")["account_id"]
-        token = _latest_token("cat@example.com")
+        token = latest_token(REGION, "cat@example.com")
         step("preview", "POST", "/v1/invitations/preview", {"token": token})
         step("preview: unknown token (404)", "POST", "/v1/invitations/preview", {"token": "x" * 43})
         step("preview: superseded (410)", "POST", "/v1/invitations/preview", {"token": first_token})
@@ -209,11 +204,16 @@ def operations() -> list[Operation]:  # noqa: PLR0915 - one story, step by step,
         step("join: already a member (409)", "POST", f"/v1/accounts/{cats_account}/join", {"email": "cat@example.com"})
 
         step.provision("eve@example.com")
-        expired = _latest_token("eve@example.com")
+        expired = latest_token(REGION, "eve@example.com")
         _make_expired(expired)
         step("preview: expired (410)", "POST", "/v1/invitations/preview", {"token": expired})
         step("renew (expired link)", "POST", "/v1/invitations/renew", {"token": expired})
-        step("renew: daily limit (429)", "POST", "/v1/invitations/renew", {"token": _latest_token("eve@example.com")})
+        step(
+            "renew: daily limit (429)",
+            "POST",
+            "/v1/invitations/renew",
+            {"token": latest_token(REGION, "eve@example.com")},
+        )
 
         internal = f"/v1/internal/accounts/{account_id}"
         step("get account", "GET", internal)
@@ -228,7 +228,12 @@ def operations() -> list[Operation]:  # noqa: PLR0915 - one story, step by step,
         invitation_id = step("list invitations", "GET", f"{internal}/invitations").body["items"][0]["invitation_id"]
         step("revoke", "DELETE", f"{internal}/invitations/{invitation_id}")
         step("revoke: again", "DELETE", f"{internal}/invitations/{invitation_id}")
-        step("preview: revoked (410)", "POST", "/v1/invitations/preview", {"token": _latest_token("fay@example.com")})
+        step(
+            "preview: revoked (410)",
+            "POST",
+            "/v1/invitations/preview",
+            {"token": latest_token(REGION, "fay@example.com")},
+        )
 
         sesv2 = boto3.client("sesv2", region_name=REGION)
         guss_account = step.provision("gus@example.com")["account_id"]

@@ -3,7 +3,9 @@
 Each measurement is a fresh `python -I -S -B` process with the template's environment and tracing on, started
 from the build output as shipped (bytecode if the build made it; -B writes none). It ends when botocore is about
 to send the function's first request (imported, first client built) or when a function that calls no AWS has
-answered. The two baselines run interleaved with the functions, in a new random order every round.
+answered. The two baselines run interleaved with the functions, in a new random order every round. Ratios are
+the median over rounds of the function's CPU time over the baseline's in the same round: on a shared machine,
+wall time measures the neighbours as much as the code.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tools.events import load_event
 from tools.functions import functions
@@ -64,6 +67,9 @@ class ColdStart:
     init_median_ms: float
     init_min_ms: float
     import_median_ms: float
+    init_cpu_median_ms: float
+    to_boto3: float
+    to_powertools: float
     end: str
     top_imports: list[tuple[str, float]]
 
@@ -94,24 +100,27 @@ def top_imports(handler: Handler, count: int = 5) -> list[tuple[str, float]]:
 
 def measure(build: Path, work: Path, rounds: int = ROUNDS) -> list[ColdStart]:
     started = handlers(build, work)
-    init: dict[str, list[float]] = {handler.name: [] for handler in started}
-    imports: dict[str, list[float]] = {handler.name: [] for handler in started}
-    ends: dict[str, str] = {}
+    runs: dict[str, list[dict[str, Any]]] = {handler.name: [] for handler in started}
     for round_number in range(rounds):
         order = list(started)
         random.Random(round_number).shuffle(order)  # noqa: S311 - an order, not a secret
         for handler in order:
-            figures = run(handler, "init")
-            init[handler.name].append(figures["init_ms"])
-            imports[handler.name].append(figures["import_ms"])
-            ends[handler.name] = figures["end"]
+            runs[handler.name].append(run(handler, "init"))
+
+    def ratio(name: str, baseline: str) -> float:
+        pairs = zip(runs[name], runs[baseline], strict=True)
+        return statistics.median(mine["init_cpu_ms"] / theirs["init_cpu_ms"] for mine, theirs in pairs)
+
     return [
         ColdStart(
             name=handler.name,
-            init_median_ms=statistics.median(init[handler.name]),
-            init_min_ms=min(init[handler.name]),
-            import_median_ms=statistics.median(imports[handler.name]),
-            end=ends[handler.name],
+            init_median_ms=statistics.median(figures["init_ms"] for figures in runs[handler.name]),
+            init_min_ms=min(figures["init_ms"] for figures in runs[handler.name]),
+            import_median_ms=statistics.median(figures["import_ms"] for figures in runs[handler.name]),
+            init_cpu_median_ms=statistics.median(figures["init_cpu_ms"] for figures in runs[handler.name]),
+            to_boto3=ratio(handler.name, BARE_BOTO3),
+            to_powertools=ratio(handler.name, BARE_POWERTOOLS),
+            end=runs[handler.name][-1]["end"],
             top_imports=top_imports(handler),
         )
         for handler in started

@@ -16,7 +16,7 @@ from moto.server import ThreadedMotoServer
 
 from local import emulator
 from local.cloudformation import Stack
-from local.inbox import mails
+from local.inbox import latest_token
 from local.launch import free_port
 from tools.events import api_event, load_event
 from tools.functions import template
@@ -36,11 +36,6 @@ class Peak:
 def memory_size(logical_id: str) -> int:
     function = template()["Resources"][logical_id]["Properties"]
     return int(function.get("MemorySize", template()["Globals"]["Function"]["MemorySize"]))
-
-
-def _latest_token() -> str:
-    mail = next(mail for mail in mails(REGION) if EMAIL in mail.to)
-    return mail.text.split("#token=", 1)[1].split()[0]
 
 
 def measure(build: Path) -> list[Peak]:
@@ -73,7 +68,10 @@ def measure(build: Path) -> list[Peak]:
             api_event("POST", "/v1/accounts/{account_id}/join", body={"email": EMAIL}, path_parameters=parameters),
         )
         invoke("ResendFunction", api_event("POST", "/v1/invitations/resend", body={"email": EMAIL}))
-        invoke("InvitationTokenFunction", api_event("POST", "/v1/invitations/accept", body={"token": _latest_token()}))
+        invoke(
+            "InvitationTokenFunction",
+            api_event("POST", "/v1/invitations/accept", body={"token": latest_token(REGION, EMAIL)}),
+        )
         invoke("CleanupFunction", load_event("cleanup_schedule"))
         invoke("OpenApiFunction", load_event("openapi"))
         invoke("AcceptPageFunction", load_event("accept_page"))

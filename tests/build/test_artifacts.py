@@ -16,7 +16,7 @@ from moto.server import ThreadedMotoServer
 
 from local import emulator
 from local.cloudformation import Stack
-from local.inbox import mails
+from local.inbox import latest_token
 from local.launch import free_port
 from tools.build import SAM
 from tools.build import host_build as build_for_host
@@ -193,11 +193,6 @@ def _post(path: str, body: Any, **options: Any) -> dict[str, Any]:
     return api_event("POST", path, body=body, **options)
 
 
-def _latest_token(email: str) -> str:
-    mail = next(mail for mail in mails(REGION) if email in mail.to)
-    return mail.text.split("#token=", 1)[1].split()[0]
-
-
 def test_every_aws_call_works_from_the_built_layer(host_build: Path, aws_on_loopback: str, tmp_path: Path) -> None:
     built = BuiltFunctions(host_build, aws_on_loopback, tmp_path / "instance.log")
     jane, colleague = "jane@example.com", "colleague@example.com"
@@ -215,10 +210,10 @@ def test_every_aws_call_works_from_the_built_layer(host_build: Path, aws_on_loop
         join = _post("/v1/accounts/{account_id}/join", {"email": jane}, path_parameters=account_id)
         assert built.invoke("JoinFunction", join)[0] == 202
         assert built.invoke("ResendFunction", _post("/v1/invitations/resend", {"email": jane}))[0] == 202
-        token = {"token": _latest_token(jane)}
+        token = {"token": latest_token(REGION, jane)}
         assert built.invoke("InvitationTokenFunction", _post("/v1/invitations/preview", token))[0] == 200
         assert built.invoke("InvitationTokenFunction", _post("/v1/invitations/renew", token))[0] == 202
-        token = {"token": _latest_token(jane)}
+        token = {"token": latest_token(REGION, jane)}
         assert built.invoke("InvitationTokenFunction", _post("/v1/invitations/accept", token))[0] == 200
         invitations = "/v1/internal/accounts/{account_id}/invitations"
         invite = _post(invitations, {"email": colleague, "invited_by": jane}, path_parameters=account_id)
