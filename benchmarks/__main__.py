@@ -120,7 +120,7 @@ class Report:
         )
         self.add(
             "Top imports",
-            "Own import time per top-level package, ms (`python -X importtime`, one run each).",
+            "Own import time per top-level package, ms (`python -X importtime`, wall time, median of three runs).",
             ["handler", "largest"],
             [[start.name, ", ".join(f"{package} {ms}" for package, ms in start.top_imports)] for start in starts],
         )
