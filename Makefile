@@ -85,9 +85,8 @@ test: lint typecheck cfn-lint validate build ## Every check: ruff, mypy, cfn-lin
 fuzz: $(VENV)/.installed ## Schemathesis against the local stack's OpenAPI document, long: FUZZ_EXAMPLES=1000 [FUZZ_SEED=n]
 	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),1000) $(VENV)/bin/pytest -q -s -n 0 tests/e2e/test_openapi_fuzz.py
 
-bench: $(VENV)/.installed ## Benchmarks with targets: local API throughput for preview, peak memory per function
-	$(PY) -m benchmarks.local_api
-	$(PY) -m benchmarks.memory
+bench: build ## Every figure side by side (cold starts, calls, cleanup, sizes, memory, local API) -> docs/performance.md
+	PYTHONPATH=layers/shared $(PY) -m benchmarks
 
 clean: ## Remove the environments and build output
 	rm -rf $(VENV) $(TOOLS_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,1 +1,1 @@
-"""Benchmarks with targets (`make bench`): throughput of the local API and memory of each function."""
+"""`make bench`: cold starts against baselines, AWS calls, cleanup reads, sizes, memory and the local API."""

@@ -1,60 +1,88 @@
-"""Requests per second the local API serves for preview, with latency percentiles; target: 50 req/s."""
+"""Requests per second and latency of the local API (`make run`) for preview and register, at 1, 4 and 16 clients."""
 
 from __future__ import annotations
 
+import itertools
 import statistics
-import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from tempfile import TemporaryDirectory
 
 import requests
 
-from tests.e2e.conftest import start_stack, stop_stack
+from local.launch import start_stack, stop_stack
 
-TARGET_RPS = 50
-CLIENTS = 8
-SECONDS = 10.0
-
-
-def main() -> int:
-    with TemporaryDirectory() as work:
-        started = time.monotonic()
-        stack = start_stack(Path(work))
-        ready = time.monotonic() - started
-        try:
-            answer = stack.post(
-                "/v1/internal/accounts",
-                {"company_name": "Bench Ltd", "administrator_email": "bench@example.com", "created_via": "sales"},
-            )
-            assert answer.status_code == 201, answer.text
-            token = stack.last_token("bench@example.com")
-            stack.post("/v1/invitations/preview", {"token": token})  # warm the instances
-
-            def client(_: int) -> list[float]:
-                latencies, session = [], requests.Session()
-                deadline = time.monotonic() + SECONDS
-                while time.monotonic() < deadline:
-                    begun = time.monotonic()
-                    reply = session.post(stack.api + "/v1/invitations/preview", json={"token": token}, timeout=10)
-                    assert reply.status_code == 200, reply.text
-                    latencies.append(time.monotonic() - begun)
-                return latencies
-
-            with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-                latencies = [value for result in pool.map(client, range(CLIENTS)) for value in result]
-        finally:
-            stop_stack(stack)
-    rps = len(latencies) / SECONDS
-    quantiles = statistics.quantiles(latencies, n=100)
-    print(f"local stack ready in {ready:.1f} s")
-    print(
-        f"preview: {rps:.0f} req/s with {CLIENTS} clients over {SECONDS:.0f} s; "
-        f"p50 {quantiles[49] * 1000:.0f} ms, p95 {quantiles[94] * 1000:.0f} ms (target >= {TARGET_RPS} req/s)"
-    )
-    return 0 if rps >= TARGET_RPS else 1
+CONCURRENCY = (1, 4, 16)
+SECONDS = 4.0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+@dataclass(frozen=True)
+class Throughput:
+    route: str
+    clients: int
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    failures: int
+
+
+def _load(
+    url: str, clients: int, body: Callable[[], dict[str, str]], expected: int, seconds: float = SECONDS
+) -> tuple[list[float], int]:
+    def client(_: int) -> tuple[list[float], int]:
+        latencies, failures, session = [], 0, requests.Session()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            begun = time.perf_counter()
+            reply = session.post(url, json=body(), timeout=30)
+            latencies.append(time.perf_counter() - begun)
+            failures += reply.status_code != expected
+        return latencies, failures
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        results = list(pool.map(client, range(clients)))
+    return [value for latencies, _ in results for value in latencies], sum(failures for _, failures in results)
+
+
+def measure(work: Path) -> tuple[float, list[Throughput]]:
+    """Seconds until the stack was ready, and one row per route and concurrency."""
+    started = time.monotonic()
+    stack = start_stack(work)
+    ready = time.monotonic() - started
+    try:
+        answer = stack.post(
+            "/v1/internal/accounts",
+            {"company_name": "Bench Ltd", "administrator_email": "bench@example.com", "created_via": "sales"},
+        )
+        assert answer.status_code == 201, answer.text
+        token = stack.last_token("bench@example.com")
+        numbers = itertools.count()
+        routes = {
+            "preview": ("/v1/invitations/preview", lambda: {"token": token}, 200),
+            "register": (
+                "/v1/accounts",
+                lambda: {"email": f"bench{next(numbers)}@example.com", "company_name": "Bench Ltd"},
+                201,
+            ),
+        }
+        rows = []
+        for route, (path, body, expected) in routes.items():
+            _load(stack.api + path, 4, body, expected, seconds=1.0)  # every instance warm before the clock starts
+            for clients in CONCURRENCY:
+                latencies, failures = _load(stack.api + path, clients, body, expected)
+                quantiles = statistics.quantiles(latencies, n=100)
+                rows.append(
+                    Throughput(
+                        route,
+                        clients,
+                        len(latencies) / SECONDS,
+                        quantiles[49] * 1000,
+                        quantiles[98] * 1000,
+                        failures,
+                    )
+                )
+        return ready, rows
+    finally:
+        stop_stack(stack)

@@ -1,55 +1,86 @@
-"""Peak memory of each function after a realistic workload, against its MemorySize: the basis for choosing it.
+"""Peak memory of each function in its own fresh process: import plus one real invocation, on moto over loopback.
 
-Each function runs in a fresh process (as a Lambda instance does) on moto in-process, handles a burst of
-requests, and reports its peak resident set size. Target: the peak stays under half of MemorySize.
+A story runs one function per process (provision, register, join, resend, accept, cleanup, the OpenAPI document,
+the accept page), each against a moto server in this process, and reports the child's peak resident set size.
 """
 
 from __future__ import annotations
 
-import json
-import resource
-import subprocess
-import sys
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from tools.functions import ROOT, functions, template
+import boto3
+from moto.server import ThreadedMotoServer
 
-WORKLOAD = r"""
-import json, os, resource, sys
-sys.path[:0] = ["layers/shared", "."]
-from tests.conftest import ENVIRONMENT
-os.environ.update(ENVIRONMENT)
-from moto import mock_aws
-from tests.support.aws import create_tables, verify_sender, sent_emails
-from tests.support.api import Api
-with mock_aws():
-    create_tables(); verify_sender()
-    api = Api()
-    for number in range(30):
-        email = f"p{number}@example.com"
-        company = {"company_name": "ACME", "administrator_email": email, "created_via": "sales"}
-        api.post("/v1/internal/accounts", company)
-        api.post("/v1/accounts", {"email": email, "company_name": "ACME"})
-        token = sent_emails()[-1].token
-        api.post("/v1/invitations/preview", {"token": token})
-        api.post("/v1/invitations/accept", {"token": token})
-        api.post("/v1/invitations/resend", {"email": email})
-        api.get("/v1/openapi.json")
-print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024))
-"""
+from local import emulator
+from local.cloudformation import Stack
+from local.inbox import latest_token
+from local.launch import free_port
+from tools.events import api_event, load_event
+from tools.functions import template
+from tools.instances import REGION, Handler, lambda_environment, run
+
+EMAIL = "memory@example.com"
 
 
-def main() -> int:
-    memory_size = int(template()["Globals"]["Function"]["MemorySize"])
-    result = subprocess.run(  # noqa: S603 - our own workload
-        [sys.executable, "-c", WORKLOAD], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    peak_mb = int(result.stdout.strip().splitlines()[-1])
-    print(f"all {len(functions())} functions in one process (an upper bound for each): peak {peak_mb} MB")
-    print(f"MemorySize {memory_size} MB; target: peak below {memory_size // 2} MB")
-    print(f"this benchmark process itself: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
-    print(json.dumps({"peak_mb": peak_mb, "memory_size_mb": memory_size}))
-    return 0 if peak_mb < memory_size // 2 else 1
+@dataclass(frozen=True)
+class Peak:
+    name: str
+    answer: str
+    peak_mb: float
+    memory_size_mb: int
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def memory_size(logical_id: str) -> int:
+    function = template()["Resources"][logical_id]["Properties"]
+    return int(function.get("MemorySize", template()["Globals"]["Function"]["MemorySize"]))
+
+
+def measure(build: Path) -> list[Peak]:
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per AWS call
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        stack = Stack(template(), REGION)
+        credentials = {"region_name": REGION, "aws_access_key_id": "local", "aws_secret_access_key": "local"}
+        emulator.create_tables(boto3.client("dynamodb", endpoint_url=endpoint, **credentials), stack)
+        emulator.verify_sender(boto3.client("sesv2", endpoint_url=endpoint, **credentials), stack)
+        peaks = []
+
+        def invoke(logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
+            environment = lambda_environment(logical_id, aws_endpoint=endpoint, INVITE_COOLDOWN_SECONDS="0")
+            handler = Handler(logical_id, build / logical_id, build / "SharedLayer" / "python", environment, event)
+            figures = run(handler, "invoke")
+            peaks.append(Peak(logical_id, figures["end"], figures["peak_rss_kb"] / 1024, memory_size(logical_id)))
+            return figures
+
+        provision = {"company_name": "Memory Ltd", "administrator_email": EMAIL, "created_via": "sales"}
+        invoke("InternalFunction", api_event("POST", "/v1/internal/accounts", body=provision))
+        account_id = _account_id(endpoint, credentials)
+        invoke("RegisterFunction", load_event("register"))
+        parameters = {"account_id": account_id}
+        invoke(
+            "JoinFunction",
+            api_event("POST", "/v1/accounts/{account_id}/join", body={"email": EMAIL}, path_parameters=parameters),
+        )
+        invoke("ResendFunction", api_event("POST", "/v1/invitations/resend", body={"email": EMAIL}))
+        invoke(
+            "InvitationTokenFunction",
+            api_event("POST", "/v1/invitations/accept", body={"token": latest_token(REGION, EMAIL)}),
+        )
+        invoke("CleanupFunction", load_event("cleanup_schedule"))
+        invoke("OpenApiFunction", load_event("openapi"))
+        invoke("AcceptPageFunction", load_event("accept_page"))
+        return peaks
+    finally:
+        server.stop()
+
+
+def _account_id(endpoint: str, credentials: dict[str, str]) -> str:
+    dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, **credentials)
+    (item,) = dynamodb.scan(TableName="InvitationsTable")["Items"]
+    return str(item["account_id"]["S"])

@@ -116,3 +116,9 @@ def page(region: str, method: str, path: str) -> tuple[int, str, bytes] | None:
         if str(mail.number) == number:
             return 200, "text/html; charset=utf-8", (mail.html or f"<pre>{escape(mail.text)}</pre>").encode()
     return 404, "text/plain; charset=utf-8", b"No such email."
+
+
+def latest_token(region: str, to: str) -> str:
+    """The invitation token in the newest email to `to`: what a person would click."""
+    mail = next(mail for mail in mails(region) if to in mail.to)
+    return mail.text.split("#token=", 1)[1].split()[0]

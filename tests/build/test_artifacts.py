@@ -1,25 +1,55 @@
-"""What `sam build` produces is enough to run: every handler imports from the built folders alone."""
+"""What `sam build` produces runs on its own, from bytecode: each handler alone, and every AWS call on moto."""
 
 from __future__ import annotations
 
-import platform
+import importlib.util
+import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
+from moto.server import ThreadedMotoServer
 
-from tools.functions import ROOT, functions
+from local import emulator
+from local.cloudformation import Stack
+from local.inbox import latest_token
+from local.launch import free_port
+from tools.build import SAM
+from tools.build import host_build as build_for_host
+from tools.events import api_event, load_event
+from tools.functions import ROOT, functions, template
+from tools.instances import INSTANCE, REGION, lambda_environment
 
 BUILD = ROOT / ".aws-sam" / "build"
-SAM = ROOT / ".venv-sam" / "bin" / "sam"
+LAYER = "SharedLayer"
+CALLING_NO_AWS = ("OpenApiFunction", "AcceptPageFunction", "RegisterPageFunction")
+# What the X-Ray SDK imports to patch botocore, and nothing for any other library.
+TRACING_BOTOCORE = {
+    "aws_xray_sdk.ext.util",
+    "aws_xray_sdk.ext.boto_utils",
+    "aws_xray_sdk.ext.botocore",
+    "aws_xray_sdk.ext.botocore.patch",
+}
 _ELF_MACHINE = {b"\xb7\x00": "aarch64", b"\x3e\x00": "x86_64"}
+# Imports the handler as Lambda does, noting every module that had to be compiled from source on the way.
 _IMPORT_ALONE = """
-import sys
+import importlib.machinery, json, sys
+compiled = []
+to_code = importlib.machinery.SourceFileLoader.source_to_code
+def compiling(loader, data, path, *args, **kwargs):
+    compiled.append(path)
+    return to_code(loader, data, path, *args, **kwargs)
+importlib.machinery.SourceFileLoader.source_to_code = compiling
 sys.path[:0] = [{function!r}, {layer!r}]
 import app
 assert callable(app.lambda_handler)
+print(json.dumps({{"compiled": compiled, "modules": sorted(sys.modules)}}))
 """
+needs_build = pytest.mark.skipif(not BUILD.exists(), reason="needs `make build` first (make test runs it)")
 
 # A page function puts its page together from its own folder and the layer's page_assets/.
 _RENDER_ALONE = """
@@ -39,13 +69,43 @@ def _machine(library: Path) -> str:
     return _ELF_MACHINE.get(header[18:20], "unknown")
 
 
-@pytest.mark.skipif(not BUILD.exists(), reason="needs `make build` first (make test runs it)")
+@needs_build
 def test_built_layer_compiled_extensions_are_all_for_arm64() -> None:
-    libraries = list((BUILD / "SharedLayer" / "python").rglob("*.so"))
+    libraries = list((BUILD / LAYER / "python").rglob("*.so"))
 
     assert libraries, "pydantic-core at least is compiled"
     assert {_machine(library) for library in libraries} == {"aarch64"}
-    assert (BUILD / "SharedLayer" / "python" / "business_accounts" / "store.py").exists()
+    assert (BUILD / LAYER / "python" / "business_accounts" / "store.py").exists()
+
+
+@needs_build
+@pytest.mark.parametrize("artefact", [LAYER, *sorted(functions())])
+def test_built_artefact_has_unchecked_bytecode_of_this_python_for_every_module(artefact: str) -> None:
+    sources = list((BUILD / artefact).rglob("*.py"))
+
+    headers = {source: Path(importlib.util.cache_from_source(str(source))).read_bytes()[:8] for source in sources}
+
+    assert sources
+    assert {header[:4] for header in headers.values()} == {importlib.util.MAGIC_NUMBER}
+    assert {int.from_bytes(header[4:8], "little") for header in headers.values()} == {0b01}  # hash, never checked
+
+
+@needs_build
+def test_built_layer_keeps_botocore_models_of_the_called_services_only() -> None:
+    data = BUILD / LAYER / "python" / "botocore" / "data"
+    endpoints = json.loads((data / "endpoints.json").read_text(encoding="utf-8"))
+
+    assert sorted(path.name for path in data.iterdir() if path.is_dir()) == ["dynamodb", "sesv2"]
+    assert {name for partition in endpoints["partitions"] for name in partition["services"]} <= {"dynamodb", "email"}
+
+
+@needs_build
+def test_built_artefacts_are_within_their_size_targets() -> None:
+    def size(folder: Path) -> int:
+        return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+    assert size(BUILD / LAYER) <= 20_000_000
+    assert max(size(BUILD / function) for function in functions()) < 100_000
 
 
 @pytest.fixture(scope="module")
@@ -53,38 +113,153 @@ def host_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same template built for this machine's architecture, so the handlers can be imported here."""
     if not SAM.exists():
         pytest.skip("needs the SAM CLI: `make setup`")
-    architecture = {"x86_64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}[platform.machine()]
-    work = tmp_path_factory.mktemp("host-build")
-    text = (ROOT / "template.yaml").read_text().replace("arm64", architecture)
-    (work / "template.yaml").write_text(text)
-    command = [str(SAM), "build", "--template", str(work / "template.yaml"), "--base-dir", str(ROOT)]
-    command += ["--build-dir", str(work / "build"), "--no-cached"]
-    bin_dir = str(Path(sys.executable).parent)  # sam build looks for python3.13 on PATH
-    subprocess.run(  # noqa: S603 - fixed arguments
-        command, cwd=work, check=True, capture_output=True, env={"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(work)}
+    return build_for_host(tmp_path_factory.mktemp("host-build"))
+
+
+def _import_alone(build: Path, function: str) -> dict[str, Any]:
+    code = _IMPORT_ALONE.format(function=str(build / function), layer=str(build / LAYER / "python"))
+    result = subprocess.run(  # noqa: S603 - a fresh interpreter: no site-packages (-S), isolated (-I), no bytecode written
+        [sys.executable, "-I", "-S", "-B", "-c", code],
+        capture_output=True,
+        text=True,
+        env=lambda_environment(function),  # tracing on, as deployed
+        check=False,
     )
-    return work / "build"
+    assert result.returncode == 0, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])
+    return report
 
 
 @pytest.mark.parametrize("function", sorted(functions()))
-def test_built_function_imports_with_only_its_folder_and_the_layer(host_build: Path, function: str) -> None:
-    code = _IMPORT_ALONE.format(function=str(host_build / function), layer=str(host_build / "SharedLayer" / "python"))
+def test_built_function_imports_with_only_its_folder_and_the_layer_and_compiles_nothing(
+    host_build: Path, function: str
+) -> None:
+    report = _import_alone(host_build, function)
 
-    result = subprocess.run(  # noqa: S603 - a fresh interpreter: no site-packages (-S), isolated (-I), no environment
-        [sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, env={}, check=False
-    )
-
-    assert result.returncode == 0, result.stderr
+    assert report["compiled"] == []
+    patched = {module for module in report["modules"] if module.startswith("aws_xray_sdk.ext.")}
+    assert patched == (set() if function in CALLING_NO_AWS else TRACING_BOTOCORE)
 
 
 @pytest.mark.parametrize("function", PAGE_FUNCTIONS)
 def test_built_page_function_renders_its_page_with_only_its_folder_and_the_layer(
     host_build: Path, function: str
 ) -> None:
-    code = _RENDER_ALONE.format(function=str(host_build / function), layer=str(host_build / "SharedLayer" / "python"))
+    code = _RENDER_ALONE.format(function=str(host_build / function), layer=str(host_build / LAYER / "python"))
 
     result = subprocess.run(  # noqa: S603 - as above
-        [sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, env={}, check=False
+        [sys.executable, "-I", "-S", "-B", "-c", code], capture_output=True, text=True, env={}, check=False
     )
 
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("function", CALLING_NO_AWS)
+def test_built_function_that_calls_no_aws_imports_neither_the_sdk_clients_nor_the_tracer(
+    host_build: Path, function: str
+) -> None:
+    modules = set(_import_alone(host_build, function)["modules"])
+
+    # Powertools' user-agent hook imports the botocore package itself; nothing may go further.
+    assert not {module for module in modules if module.split(".")[0] in {"boto3", "s3transfer", "aws_xray_sdk"}}
+    assert not modules & {"botocore.client", "botocore.session", "botocore.httpsession"}
+
+
+@pytest.fixture
+def aws_on_loopback() -> Iterator[str]:
+    """A moto server on a free loopback port, with the template's tables and SES identity: its endpoint."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    credentials = {"region_name": REGION, "aws_access_key_id": "local", "aws_secret_access_key": "local"}
+    stack = Stack(template(), REGION)
+    emulator.create_tables(boto3.client("dynamodb", endpoint_url=endpoint, **credentials), stack)
+    emulator.verify_sender(boto3.client("sesv2", endpoint_url=endpoint, **credentials), stack)
+    yield endpoint
+    server.stop()
+
+
+class BuiltFunctions:
+    """Every function of the build in one fresh interpreter (tools/lambda_instance.py serve), tracing on."""
+
+    def __init__(self, build: Path, endpoint: str, log: Path) -> None:
+        self.build = build
+        self._log = log.open("w", encoding="utf-8")
+        environment = lambda_environment("RegisterFunction", aws_endpoint=endpoint, INVITE_COOLDOWN_SECONDS="0")
+        self._process = subprocess.Popen(  # noqa: S603 - our own instance runner on build output
+            [sys.executable, "-I", "-S", "-B", str(INSTANCE), "serve", str(build / LAYER / "python")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            env=environment,
+        )
+
+    def invoke(self, function: str, event: dict[str, Any]) -> tuple[int, Any]:
+        assert self._process.stdin is not None
+        assert self._process.stdout is not None
+        self._process.stdin.write(json.dumps({"code_dir": str(self.build / function), "event": event}) + "\n")
+        self._process.stdin.flush()
+        line = self._process.stdout.readline()
+        assert line, "the instance died: see its log"
+        answer = json.loads(line)
+        if "statusCode" not in answer:
+            return 200, answer
+        body = answer.get("body") or "null"
+        return answer["statusCode"], json.loads(body) if body.startswith(("{", "[", "null")) else body
+
+    def close(self) -> None:
+        self._process.communicate(timeout=10)
+        self._log.close()
+
+
+def _post(path: str, body: Any, **options: Any) -> dict[str, Any]:
+    return api_event("POST", path, body=body, **options)
+
+
+def test_every_aws_call_works_from_the_built_layer(host_build: Path, aws_on_loopback: str, tmp_path: Path) -> None:
+    built = BuiltFunctions(host_build, aws_on_loopback, tmp_path / "instance.log")
+    jane, colleague = "jane@example.com", "colleague@example.com"
+    try:
+        provision = {"company_name": "ACME Ltd", "administrator_email": jane, "created_via": "sales"}
+        status, account = built.invoke("InternalFunction", _post("/v1/internal/accounts", provision))
+        assert status == 201, account
+        account_id = {"account_id": account["account_id"]}
+        new = {"email": "new@example.com", "company_name": "New"}
+        register = _post("/v1/accounts", new, headers={"Idempotency-Key": "first-try"})
+        assert built.invoke("RegisterFunction", register)[0] == 201
+        assert built.invoke("RegisterFunction", register)[0] == 201  # the idempotency store's answer
+        pending = _post("/v1/accounts", {"email": jane, "company_name": "ACME"})
+        assert built.invoke("RegisterFunction", pending)[1]["code"] == "PENDING_INVITATION"
+        join = _post("/v1/accounts/{account_id}/join", {"email": jane}, path_parameters=account_id)
+        assert built.invoke("JoinFunction", join)[0] == 202
+        assert built.invoke("ResendFunction", _post("/v1/invitations/resend", {"email": jane}))[0] == 202
+        token = {"token": latest_token(REGION, jane)}
+        assert built.invoke("InvitationTokenFunction", _post("/v1/invitations/preview", token))[0] == 200
+        assert built.invoke("InvitationTokenFunction", _post("/v1/invitations/renew", token))[0] == 202
+        token = {"token": latest_token(REGION, jane)}
+        assert built.invoke("InvitationTokenFunction", _post("/v1/invitations/accept", token))[0] == 200
+        invitations = "/v1/internal/accounts/{account_id}/invitations"
+        invite = _post(invitations, {"email": colleague, "invited_by": jane}, path_parameters=account_id)
+        assert built.invoke("InternalFunction", invite)[0] == 201
+        listing = api_event("GET", invitations, path_parameters=account_id, query={"status": "pending"})
+        status, page = built.invoke("InternalFunction", listing)
+        assert [item["email"] for item in page["items"]] == [colleague]
+        account_event = api_event("GET", "/v1/internal/accounts/{account_id}", path_parameters=account_id)
+        details = built.invoke("InternalFunction", account_event)
+        administrators = {
+            (administrator["email"], administrator["state"]) for administrator in details[1]["administrators"]
+        }
+        assert administrators == {(jane, "active"), (colleague, "invited")}
+        revoke = api_event(
+            "DELETE",
+            invitations + "/{invitation_id}",
+            path_parameters=account_id | {"invitation_id": page["items"][0]["invitation_id"]},
+        )
+        assert built.invoke("InternalFunction", revoke)[0] == 204
+        assert built.invoke("CleanupFunction", load_event("cleanup_schedule")) == (200, {"expired": 0})
+        assert built.invoke("OpenApiFunction", load_event("openapi"))[0] == 200
+        assert built.invoke("AcceptPageFunction", load_event("accept_page"))[0] == 200
+    finally:
+        built.close()

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from business_accounts.mailer import WHY_THE_ACCOUNT_EXISTS
 from business_accounts.page_texts import ACCEPT_PAGE, REGISTER_PAGE
+from business_accounts.wording import WHY_THE_ACCOUNT_EXISTS
 from tests.support.api import Api, routes
 from tests.support.pages import directives, parse, sha256_source
 from tools.functions import ROOT, functions

@@ -1,66 +1,12 @@
-"""Calls the API as API Gateway would: the route is found in template.yaml, its function's handler gets the event."""
+"""The API called as API Gateway would call it (tools.api), every answer held to the OpenAPI document."""
 
-from __future__ import annotations
-
-import json
-from dataclasses import dataclass
-from typing import Any
-
-from tests.support.events import LambdaContext, api_event
 from tests.support.openapi import check_answer
-from tools.functions import ApiRoute, api_routes
+from tools.api import Answer, Route, _answer, routes
+from tools.api import Api as _Api
+
+__all__ = ["Answer", "Api", "Route", "_answer", "routes"]
 
 
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: Any
-
-    @property
-    def code(self) -> str | None:
-        return self.body.get("code") if isinstance(self.body, dict) else None
-
-
-Route = ApiRoute
-routes = api_routes
-
-
-class Api:
-    """`api.post("/v1/accounts", body={...})` -> Answer, through the real handler of the template's function."""
-
+class Api(_Api):
     def __init__(self) -> None:
-        self._routes = routes()
-
-    def request(self, method: str, path: str, **options: Any) -> Answer:
-        path, _, query_string = path.partition("?")
-        for route in self._routes:
-            match = route.pattern.match(path)
-            if route.method == method and match:
-                query = dict(part.split("=", 1) for part in query_string.split("&")) if query_string else None
-                event = api_event(method, route.resource, path_parameters=match.groupdict(), query=query, **options)
-                raw = route.function.entry_point()(event, LambdaContext(function_name=route.function.logical_id))
-                answer = _answer(raw)
-                check_answer(method, route.resource, answer.status, answer.headers, answer.body)
-                return answer
-        raise AssertionError(f"template.yaml has no route for {method} {path}")
-
-    def post(self, path: str, body: Any = None, **options: Any) -> Answer:
-        return self.request("POST", path, body=body, **options)
-
-    def get(self, path: str, **options: Any) -> Answer:
-        return self.request("GET", path, **options)
-
-    def delete(self, path: str, **options: Any) -> Answer:
-        return self.request("DELETE", path, **options)
-
-
-def _answer(raw: dict[str, Any]) -> Answer:
-    headers = {name: values[-1] for name, values in (raw.get("multiValueHeaders") or {}).items()}
-    headers |= raw.get("headers") or {}
-    text = raw.get("body") or ""
-    try:
-        body = json.loads(text) if text else None
-    except json.JSONDecodeError:
-        body = text
-    return Answer(status=raw["statusCode"], headers=headers, body=body)
+        super().__init__(check=check_answer)

@@ -8,6 +8,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from tools.api import Answer
 from tools.functions import ROOT
 
 DOCUMENT = ROOT / "functions" / "openapi" / "openapi.json"
@@ -25,8 +26,9 @@ def _validator(schema: str) -> Draft202012Validator:
     return Draft202012Validator({**json.loads(schema), "components": _document()["components"]})
 
 
-def check_answer(method: str, resource: str, status: int, headers: dict[str, str], body: Any) -> None:
+def check_answer(method: str, resource: str, answer: Answer) -> None:
     """AssertionError when the answer is not one the document describes for this operation."""
+    status, headers, body = answer.status, answer.headers, answer.body
     operation = _document()["paths"].get(resource, {}).get(method.lower())
     if operation is None:
         return  # not an API operation (the pages, the local inbox)

@@ -14,19 +14,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from business_accounts.mailbox import ascii_address
 from business_accounts.types import CreatedVia, as_one_line
+from business_accounts.wording import WHY_THE_ACCOUNT_EXISTS
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2.client import SESV2Client
-
-WHY_THE_ACCOUNT_EXISTS = {
-    CreatedVia.SELF_SERVICE: "was registered by someone at your company",
-    CreatedVia.SALES: "was created for your company when a subscription or licence was bought through our sales team",
-    CreatedVia.RESELLER: "was created for your company when a subscription or licence was bought through a reseller",
-    CreatedVia.UPGRADE_INSURANCE: (
-        "was created automatically because your company holds a permanent licence with an Upgrade Insurance plan"
-    ),
-    CreatedVia.OTHER_PRODUCT: "was created by someone at your company for another of our business products",
-}
 
 
 @dataclass(frozen=True)

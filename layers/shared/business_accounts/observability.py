@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from enum import StrEnum
+from functools import cache
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,8 +17,20 @@ SERVICE = "business-accounts"
 NAMESPACE = "BusinessAccounts"
 
 logger = Logger(service=SERVICE)
-tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+
+@cache
+def _tracer() -> Tracer:
+    # X-Ray traces the AWS calls (botocore) and nothing else: patching every library it knows costs each cold start.
+    return Tracer(service=SERVICE, patch_modules=["botocore"])
+
+
+def __getattr__(name: str) -> Tracer:
+    """`tracer` exists once a function imports it: those that call no AWS never load the X-Ray SDK or botocore."""
+    if name == "tracer":
+        return _tracer()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Metric(StrEnum):

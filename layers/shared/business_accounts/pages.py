@@ -30,7 +30,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from business_accounts.config import load_settings
 from business_accounts.http import create_app
-from business_accounts.mailer import WHY_THE_ACCOUNT_EXISTS
+from business_accounts.wording import WHY_THE_ACCOUNT_EXISTS
 
 ASSETS = Path(__file__).parent / "page_assets"
 HTML = "text/html; charset=utf-8"

@@ -1,0 +1,270 @@
+"""`make bench`: every figure side by side, printed and written to docs/performance.md, with the targets it misses.
+
+It is a benchmark, not a test: it exits 0 whatever it finds, and says clearly which targets it missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from benchmarks import calls, cold_start, local_api, memory, sizes
+from tools.build import host_architecture, host_build
+from tools.functions import ROOT
+
+REPORT = ROOT / "docs" / "performance.md"
+MB, KB = 1_000_000, 1_000
+# The issue's targets; a ratio means something only against baselines measured in the same run.
+POWERTOOLS_RATIO, BOTO3_RATIO = 1.15, 1.3
+LAYER_UNZIPPED, LAYER_ZIPPED, FUNCTION_UNZIPPED = 20 * MB, 8 * MB, 100 * KB
+LISTING_CALLS, PREVIEW_P50_MS = 3, 10.0
+
+
+def table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+    header = list(header)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows])
+
+
+def _calls(counted: dict[str, int], service: str = "") -> str:
+    return ", ".join(f"{name.split('.')[1]} {n}" for name, n in counted.items() if name.startswith(service))
+
+
+def _total(counted: dict[str, int], service: str) -> int:
+    return sum(n for name, n in counted.items() if name.startswith(service + "."))
+
+
+class Report:
+    """Sections of Markdown, and the targets missed on the way."""
+
+    def __init__(self) -> None:
+        self.sections: list[str] = []
+        self.misses: list[str] = []
+
+    def check(self, met: bool, target: str, figure: str) -> str:
+        if not met:
+            self.misses.append(f"{target}: {figure}")
+        return "met" if met else "**missed**"
+
+    def add(self, title: str, text: str, header: Iterable[str], rows: Iterable[Iterable[object]]) -> None:
+        self.sections.append(f"## {title}\n\n{text}\n\n{table(header, rows)}")
+
+    def functions(
+        self,
+        starts: list[cold_start.ColdStart],
+        peaks: dict[str, memory.Peak],
+        built: dict[str, sizes.Size],
+        rounds: int,
+    ) -> None:
+        rows = []
+        for start in starts:
+            peak, size = peaks.get(start.name), built.get(start.name)
+            to_boto3, to_powertools = start.to_boto3, start.to_powertools
+            if start.name in peaks:
+                self.check(
+                    to_powertools <= POWERTOOLS_RATIO,
+                    f"{start.name} cold init <= 1.15x bare Powertools",
+                    f"{to_powertools:.2f}x",
+                )
+                self.check(to_boto3 <= BOTO3_RATIO, f"{start.name} cold init <= 1.3x bare boto3", f"{to_boto3:.2f}x")
+            if peak:
+                self.check(
+                    peak.peak_mb <= peak.memory_size_mb / 2,
+                    f"{start.name} peak <= half MemorySize",
+                    f"{peak.peak_mb:.0f} MB",
+                )
+            if size:
+                self.check(
+                    size.unzipped < FUNCTION_UNZIPPED, f"{start.name} artefact < 100 KB", f"{size.unzipped / KB:.1f} KB"
+                )
+            rows.append(
+                [
+                    start.name,
+                    f"{start.import_median_ms:.0f}",
+                    f"{start.init_median_ms:.0f}",
+                    f"{start.init_min_ms:.0f}",
+                    f"{start.init_cpu_median_ms:.0f}",
+                    f"{to_boto3:.2f}",
+                    f"{to_powertools:.2f}",
+                    start.end.replace("_", " "),
+                    f"{peak.peak_mb:.0f} / {peak.memory_size_mb}" if peak else "",
+                    f"{size.unzipped / KB:.1f} / {size.zipped / KB:.1f}" if size else "",
+                ]
+            )
+        self.add(
+            "Functions",
+            f"Cold init in ms, {rounds} rounds, each a fresh `python -I -S -B` interleaved with the two baselines: "
+            "import (median), then until the first AWS request or the answer (median, min, and median CPU time). "
+            "The ratios are medians of CPU time against the baseline of the same round. Peak memory (MB) of import "
+            "plus one real invocation / MemorySize. KB: the arm64 artefact, unzipped / zipped.",
+            [
+                "handler",
+                "import",
+                "cold init",
+                "min",
+                "CPU",
+                "x bare boto3",
+                "x bare Powertools",
+                "ends at",
+                "peak MB",
+                "KB",
+            ],
+            rows,
+        )
+        self.add(
+            "Top imports",
+            "Own import time per top-level package, ms (`python -X importtime`, wall time, median of three runs).",
+            ["handler", "largest"],
+            [[start.name, ", ".join(f"{package} {ms}" for package, ms in start.top_imports)] for start in starts],
+        )
+
+    def layer(self, layer: sizes.Size) -> None:
+        unzipped = self.check(
+            layer.unzipped <= LAYER_UNZIPPED, "layer <= 20 MB unzipped", f"{layer.unzipped / MB:.1f} MB"
+        )
+        zipped = self.check(layer.zipped <= LAYER_ZIPPED, "layer <= 8 MB zipped", f"{layer.zipped / MB:.1f} MB")
+        self.add(
+            "Layer",
+            "The arm64 layer as `sam deploy` uploads it (MB = 10^6 bytes).",
+            ["artefact", "unzipped", "zipped", "files"],
+            [
+                [
+                    layer.name,
+                    f"{layer.unzipped / MB:.1f} MB ({unzipped})",
+                    f"{layer.zipped / MB:.1f} MB ({zipped})",
+                    layer.files,
+                ]
+            ],
+        )
+
+    def operations(self, operations: list[calls.Operation]) -> None:
+        for operation in operations:
+            if operation.name.startswith("list"):
+                self.check(
+                    operation.dynamodb_calls <= LISTING_CALLS,
+                    f"{operation.name} <= 3 DynamoDB calls",
+                    str(operation.dynamodb_calls),
+                )
+        self.add(
+            "AWS calls per operation",
+            "Counted at botocore's `before-call` for every client, the idempotency store's included, on moto. "
+            "Items read: those DynamoDB returned.",
+            ["operation", "answer", "DynamoDB", "SES", "items read", "calls"],
+            [
+                [o.name, o.answer, o.dynamodb_calls, _total(o.calls, "sesv2"), o.items_read, _calls(o.calls)]
+                for o in operations
+            ],
+        )
+
+    def cleanups(self, cleanups: list[calls.Cleanup]) -> None:
+        rows = []
+        for case in cleanups:
+            target = f"cleanup ({case.pending}, {case.expired}) reads <= 2 x expired + 10"
+            verdict = self.check(case.items_read <= 2 * case.expired + 10, target, f"{case.items_read} items")
+            rows.append(
+                [
+                    f"({case.pending}, {case.expired})",
+                    case.answer,
+                    _total(case.calls, "dynamodb"),
+                    _calls(case.calls),
+                    f"{case.items_read} ({verdict})",
+                    f"{case.seconds:.1f}",
+                ]
+            )
+        self.add(
+            "Cleanup",
+            "(pending, expired) invitations in the table when the cleanup runs, on moto. "
+            "Target: reads grow with the expired ones only.",
+            ["(pending, expired)", "answer", "DynamoDB calls", "calls", "items read", "seconds"],
+            rows,
+        )
+
+    def local_api(self, ready: float, rows: list[local_api.Throughput]) -> None:
+        for row in rows:
+            if row.route == "preview" and row.clients == 1:
+                self.check(
+                    row.p50_ms <= PREVIEW_P50_MS, "local preview p50 <= 10 ms at 1 client", f"{row.p50_ms:.1f} ms"
+                )
+        self.add(
+            "Local API",
+            f"The stack of `make run` (ready in {ready:.1f} s, 3 instances per function), "
+            f"{local_api.SECONDS:.0f} s per row.",
+            ["route", "clients", "requests/s", "p50 ms", "p99 ms", "failures"],
+            [
+                [r.route, r.clients, f"{r.requests_per_second:.1f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}", r.failures]
+                for r in rows
+            ],
+        )
+
+    def markdown(self, seconds: float, architecture: str) -> str:
+        misses = "\n".join(f"- {miss}" for miss in self.misses) or "None: every target is met."
+        started_from = (
+            "the arm64 build itself" if architecture == "arm64" else f"an {architecture} build of the template"
+        )
+        return (
+            "# Performance\n\n"
+            f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {seconds:.0f} s, on {_machine()}. "
+            "The machine is shared with other work: compare ratios within a run, not absolute figures across runs.\n\n"
+            "Commands: `make bench` runs `sam build` (the arm64 artefacts, measured for size), then "
+            f"`python -m benchmarks`, which starts the functions from {started_from} (`tools/build.py`) with tracing "
+            "on (an active, sampled trace and no X-Ray daemon). Sections come from `benchmarks/cold_start.py`, "
+            "`memory.py`, `calls.py`, `sizes.py` and `local_api.py`.\n\n"
+            + "\n\n".join(self.sections)
+            + f"\n\n## Targets missed\n\n{misses}\n"
+        )
+
+
+def _machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=cold_start.ROUNDS, help="cold-start rounds (at least 10)")
+    rounds = parser.parse_args().rounds
+    began = time.monotonic()
+    architecture = host_architecture()
+    with TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        print(f"building the template for {architecture}, to start its functions here...", flush=True)
+        build = sizes.BUILD if architecture == "arm64" else host_build(work)
+        print(f"cold starts, {rounds} rounds...", flush=True)
+        starts = cold_start.measure(build, work / "baselines", rounds)
+        print("peak memory, a fresh process per function...", flush=True)
+        peaks = {peak.name: peak for peak in memory.measure(build)}
+        print("AWS calls per operation and the cleanup...", flush=True)
+        operations, cleanups = calls.operations(), calls.cleanups()
+        print("local API...", flush=True)
+        ready, throughput = local_api.measure(work / "local")
+    built = {size.name: size for size in sizes.measure()}
+
+    report = Report()
+    report.functions(starts, peaks, built, rounds)
+    if sizes.LAYER in built:
+        report.layer(built[sizes.LAYER])
+    report.operations(operations)
+    report.cleanups(cleanups)
+    report.local_api(ready, throughput)
+    text = report.markdown(time.monotonic() - began, architecture)
+    REPORT.write_text(text, encoding="utf-8")
+    print(text)
+    print(f"written to {REPORT.relative_to(ROOT)}")
+    if report.misses:
+        print(f"\n{len(report.misses)} target(s) MISSED:", *(f"  MISS {miss}" for miss in report.misses), sep="\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
