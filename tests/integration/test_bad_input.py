@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.api import Answer, Api, _answer
+from tests.support.api import Answer, Api, answer_of
 from tests.support.aws import sent_emails
 from tests.support.events import LambdaContext, api_event
 from tools.functions import functions
@@ -321,7 +321,7 @@ def test_bad_input_unknown_route_answers_not_found_with_a_code(
 
     raw = handler(api_event(method, path, body={"email": JANE}), LambdaContext(function_name=function))
 
-    answer = _answer(raw)
+    answer = answer_of(raw)
     assert answer.status == 404, answer.body
     assert isinstance(answer.code, str)
     assert answer.code
