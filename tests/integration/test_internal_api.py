@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.support.api import Answer, Api
-from tests.support.aws import REGION, TABLE_NAMES, sent_emails
+from tests.support.aws import sent_emails, stored_account_ids, stored_invitation_status
+from tests.support.events import LambdaContext
 from tests.support.fakes import FakeClock
+from tests.support.story import FIRST_EXPIRY, administrators, invitations_listed, latest_token
 from tools.functions import functions, template
 
 JANE = "jane@example.com"
@@ -21,7 +23,6 @@ ACCOUNT_ID = re.compile(r"^acc_[0-9A-HJKMNP-TV-Z]{26}$")
 INVITATION_ID = re.compile(r"^inv_[0-9A-HJKMNP-TV-Z]{26}$")
 UNKNOWN_ACCOUNT = "acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7"
 UNKNOWN_INVITATION = "inv_01JDZ5M7N9P1Q3R5S7T9V1W3X5"
-IN_SEVEN_DAYS = "2026-12-03T09:00:00Z"  # FakeClock starts at 2026-11-26T09:00:00Z; the TTL is seven days
 
 
 def provision(api: Api, email: str = JANE, company_name: str = "ACME Ltd", **extra: str) -> Answer:
@@ -31,8 +32,8 @@ def provision(api: Api, email: str = JANE, company_name: str = "ACME Ltd", **ext
     )
 
 
-def provisioned(api: Api, email: str = JANE, company_name: str = "ACME Ltd") -> str:
-    answer = provision(api, email, company_name)
+def provisioned(api: Api, email: str = JANE, company_name: str = "ACME Ltd", **extra: str) -> str:
+    answer = provision(api, email, company_name, **extra)
     assert answer.status == 201, answer.body
     account_id: str = answer.body["account_id"]
     return account_id
@@ -54,19 +55,8 @@ def recipients() -> list[set[str]]:
     return [set(mail.to) for mail in sent_emails()]
 
 
-def last_token_to(email: str) -> str:
-    return [mail for mail in sent_emails() if set(mail.to) == {email}][-1].token
-
-
-def administrators(api: Api, account_id: str) -> dict[str, str]:
-    answer = api.get(f"/v1/internal/accounts/{account_id}")
-    assert answer.status == 200, answer.body
-    return {admin["email"]: admin["state"] for admin in answer.body["administrators"]}
-
-
-def stored_accounts() -> list[dict[str, Any]]:
-    items = boto3.client("dynamodb", region_name=REGION).scan(TableName=TABLE_NAMES["AccountsTable"])["Items"]
-    return [item for item in items if item["sk"]["S"] == "ACCOUNT"]
+def administrator_states(api: Api, account_id: str) -> dict[str, str]:
+    return {admin["email"]: admin["state"] for admin in administrators(api, account_id)}
 
 
 def listing(api: Api, account_id: str, query: str = "") -> Answer:
@@ -96,9 +86,9 @@ def test_provision_new_email_creates_account_and_sends_one_invitation(api: Api) 
     assert INVITATION_ID.match(body["invitation"]["invitation_id"])
     assert body["invitation"]["email"] == JANE
     assert body["invitation"]["status"] == "pending"
-    assert body["invitation"]["expires_at"] == IN_SEVEN_DAYS
+    assert body["invitation"]["expires_at"] == FIRST_EXPIRY
     assert recipients() == [{JANE}]
-    assert len(stored_accounts()) == 1
+    assert len(stored_account_ids()) == 1
 
 
 @pytest.mark.parametrize("created_via", ["self_service", "martians", ""])
@@ -112,7 +102,7 @@ def test_provision_created_via_not_back_office_answers_422(api: Api, created_via
     assert answer.code == "VALIDATION_ERROR"
     assert [error["field"] for error in answer.body["errors"]] == ["created_via"]
     assert sent_emails() == []
-    assert stored_accounts() == []
+    assert stored_account_ids() == set()
 
 
 def test_provision_email_of_active_administrator_answers_409_already_registered(api: Api) -> None:
@@ -125,7 +115,7 @@ def test_provision_email_of_active_administrator_answers_409_already_registered(
     assert answer.code == "ALREADY_REGISTERED"
     assert answer.body["account"] == {"account_id": registered.body["account_id"], "company_name": "Jane's Shop"}
     assert sent_emails() == []
-    assert len(stored_accounts()) == 1
+    assert len(stored_account_ids()) == 1
 
 
 def test_provision_email_with_pending_invitation_answers_409_pending_invitation(api: Api) -> None:
@@ -140,9 +130,9 @@ def test_provision_email_with_pending_invitation_answers_409_pending_invitation(
         "company_name": "ACME Ltd",
         "created_via": "sales",
     }
-    assert answer.body["invitation"] == {"status": "pending", "expires_at": IN_SEVEN_DAYS}
+    assert answer.body["invitation"] == {"status": "pending", "expires_at": FIRST_EXPIRY}
     assert len(sent_emails()) == 1
-    assert len(stored_accounts()) == 1
+    assert len(stored_account_ids()) == 1
 
 
 def test_provision_repeated_external_reference_returns_first_answer_and_creates_nothing(
@@ -157,7 +147,7 @@ def test_provision_repeated_external_reference_returns_first_answer_and_creates_
     assert again.status == 201, again.body
     assert again.body == first.body
     assert len(sent_emails()) == 1
-    assert len(stored_accounts()) == 1
+    assert len(stored_account_ids()) == 1
 
 
 def test_provision_external_reference_with_other_body_answers_422_idempotency_key_reused(
@@ -171,7 +161,7 @@ def test_provision_external_reference_with_other_body_answers_422_idempotency_ke
     assert answer.status == 422, answer.body
     assert answer.code == "IDEMPOTENCY_KEY_REUSED"
     assert recipients() == [{JANE}]
-    assert len(stored_accounts()) == 1
+    assert len(stored_account_ids()) == 1
 
 
 # --- GET /v1/internal/accounts/{account_id} ---
@@ -194,9 +184,9 @@ def test_get_account_answers_account_and_its_administrators(api: Api) -> None:
 
 def test_get_account_after_accept_shows_administrator_active(api: Api) -> None:
     account_id = provisioned(api, JANE)
-    assert api.post("/v1/invitations/accept", {"token": last_token_to(JANE)}).status == 200
+    assert api.post("/v1/invitations/accept", {"token": latest_token(JANE)}).status == 200
 
-    assert administrators(api, account_id) == {JANE: "active"}
+    assert administrator_states(api, account_id) == {JANE: "active"}
 
 
 def test_get_account_unknown_answers_404_not_found(api: Api) -> None:
@@ -226,17 +216,17 @@ def test_invite_colleague_answers_201_sends_email_and_lists_colleague_invited(ap
     assert INVITATION_ID.match(answer.body["invitation_id"])
     assert answer.body["email"] == BOB
     assert answer.body["status"] == "pending"
-    assert answer.body["expires_at"] == IN_SEVEN_DAYS
+    assert answer.body["expires_at"] == FIRST_EXPIRY
     assert recipients()[-1] == {BOB}
-    assert administrators(api, account_id) == {JANE: "invited", BOB: "invited"}
-    preview = api.post("/v1/invitations/preview", {"token": last_token_to(BOB)})
+    assert administrator_states(api, account_id) == {JANE: "invited", BOB: "invited"}
+    preview = api.post("/v1/invitations/preview", {"token": latest_token(BOB)})
     assert preview.body["invitation_id"] == answer.body["invitation_id"]
 
 
 def test_invite_same_email_again_supersedes_the_earlier_link(api: Api, clock: FakeClock) -> None:
     account_id = provisioned(api, JANE)
     first_id = invited(api, account_id, BOB)
-    first_token = last_token_to(BOB)
+    first_token = latest_token(BOB)
     clock.advance(seconds=61)
 
     second_id = invited(api, account_id, BOB)
@@ -245,10 +235,10 @@ def test_invite_same_email_again_supersedes_the_earlier_link(api: Api, clock: Fa
     old = api.post("/v1/invitations/preview", {"token": first_token})
     assert old.status == 410, old.body
     assert old.code == "INVITATION_SUPERSEDED"
-    new = api.post("/v1/invitations/preview", {"token": last_token_to(BOB)})
+    new = api.post("/v1/invitations/preview", {"token": latest_token(BOB)})
     assert new.status == 200, new.body
     assert new.body["invitation_id"] == second_id
-    assert administrators(api, account_id) == {JANE: "invited", BOB: "invited"}
+    assert administrator_states(api, account_id) == {JANE: "invited", BOB: "invited"}
 
 
 def test_invite_same_email_within_cooldown_answers_429(api: Api) -> None:
@@ -264,7 +254,7 @@ def test_invite_same_email_within_cooldown_answers_429(api: Api) -> None:
 
 def test_invite_active_administrator_answers_409_already_member(api: Api, clock: FakeClock) -> None:
     account_id = provisioned(api, JANE)
-    assert api.post("/v1/invitations/accept", {"token": last_token_to(JANE)}).status == 200
+    assert api.post("/v1/invitations/accept", {"token": latest_token(JANE)}).status == 200
     clock.advance(seconds=61)
 
     answer = invite(api, account_id, JANE)
@@ -284,7 +274,7 @@ def test_invite_active_administrator_of_other_account_answers_409_already_regist
     assert answer.status == 409, answer.body
     assert answer.code == "ALREADY_REGISTERED"
     assert answer.body["account"]["account_id"] == other.body["account_id"]
-    assert administrators(api, account_id) == {JANE: "invited"}
+    assert administrator_states(api, account_id) == {JANE: "invited"}
 
 
 def test_invite_invitee_of_other_account_answers_409_pending_invitation(api: Api, clock: FakeClock) -> None:
@@ -298,8 +288,8 @@ def test_invite_invitee_of_other_account_answers_409_pending_invitation(api: Api
     assert answer.code == "PENDING_INVITATION"
     assert answer.body["account"]["account_id"] == other_id
     assert answer.body["account"]["company_name"] == "Globex"
-    assert administrators(api, other_id) == {BOB: "invited"}
-    assert api.post("/v1/invitations/preview", {"token": last_token_to(BOB)}).status == 200
+    assert administrator_states(api, other_id) == {BOB: "invited"}
+    assert api.post("/v1/invitations/preview", {"token": latest_token(BOB)}).status == 200
 
 
 def test_invite_unknown_account_answers_404(api: Api) -> None:
@@ -308,6 +298,74 @@ def test_invite_unknown_account_answers_404(api: Api) -> None:
     assert answer.status == 404, answer.body
     assert answer.code == "NOT_FOUND"
     assert sent_emails() == []
+
+
+# --- An expired invitation still holds its email against other accounts ---
+
+
+@dataclass(frozen=True)
+class ExpiredHold:
+    acme: str  # JANE's invitation to it has expired
+    globex: str  # another account, with BOB invited and pending
+    token: str
+
+
+@pytest.fixture(params=["before-cleanup", "after-cleanup"])
+def expired_hold(request: pytest.FixtureRequest, api: Api, clock: FakeClock) -> ExpiredHold:
+    """JANE's invitation to ACME Ltd expired a moment ago; the cleanup has or has not run since."""
+    acme = provisioned(api, JANE, "ACME Ltd")
+    token = latest_token()
+    clock.advance(days=7)  # exactly at expires_at: expired
+    globex = provisioned(api, BOB, "Globex Corp", created_via="reseller")
+    if request.param == "after-cleanup":
+        cleanup = functions()["CleanupFunction"].entry_point()
+        assert cleanup({}, LambdaContext(function_name="CleanupFunction")) == {"expired": 1}
+        assert stored_invitation_status(token) == "expired"
+    else:
+        assert stored_invitation_status(token) == "pending"
+    assert api.post("/v1/invitations/preview", {"token": token}).code == "INVITATION_EXPIRED"
+    return ExpiredHold(acme=acme, globex=globex, token=token)
+
+
+def assert_held_by_expired_invitation(answer: Answer, hold: ExpiredHold) -> None:
+    assert (answer.status, answer.code) == (409, "PENDING_INVITATION"), answer.body
+    assert answer.body["account"] == {"account_id": hold.acme, "company_name": "ACME Ltd", "created_via": "sales"}
+    assert answer.body["invitation"] == {"status": "expired", "expires_at": FIRST_EXPIRY}
+
+
+def test_provision_email_with_expired_invitation_answers_409_pending_invitation_expired(
+    api: Api, expired_hold: ExpiredHold
+) -> None:
+    mailed_before = len(sent_emails())
+
+    # When another company is provisioned with JANE as its administrator
+    answer = api.post(
+        "/v1/internal/accounts",
+        {"company_name": "Initech", "administrator_email": JANE, "created_via": "other_product"},
+    )
+
+    # Then the email still belongs to ACME Ltd: 409, nothing mailed, no account created
+    assert_held_by_expired_invitation(answer, expired_hold)
+    assert len(sent_emails()) == mailed_before
+    assert stored_account_ids() == {expired_hold.acme, expired_hold.globex}
+    assert administrators(api, expired_hold.acme) == [{"email": JANE, "state": "invited"}]
+
+
+def test_invite_email_with_expired_invitation_of_another_account_answers_409_pending_invitation_expired(
+    api: Api, expired_hold: ExpiredHold
+) -> None:
+    mailed_before = len(sent_emails())
+
+    # When Globex Corp invites JANE
+    answer = api.post(f"/v1/internal/accounts/{expired_hold.globex}/invitations", {"email": JANE})
+
+    # Then the email still belongs to ACME Ltd: 409, nothing mailed, nothing added to Globex Corp
+    assert_held_by_expired_invitation(answer, expired_hold)
+    assert len(sent_emails()) == mailed_before
+    assert stored_account_ids() == {expired_hold.acme, expired_hold.globex}
+    assert administrators(api, expired_hold.globex) == [{"email": BOB, "state": "invited"}]
+    assert invitations_listed(api, expired_hold.globex) == [(BOB, "pending")]
+    assert administrators(api, expired_hold.acme) == [{"email": JANE, "state": "invited"}]
 
 
 # --- GET /v1/internal/accounts/{account_id}/invitations ---
@@ -347,7 +405,7 @@ def test_list_invitations_pending_past_expiry_lists_as_expired(api: Api, clock: 
 def test_list_invitations_status_filter_answers_only_that_status(api: Api, clock: FakeClock) -> None:
     account_id = provisioned(api, JANE)
     jane = provisioned_invitation(api, account_id)
-    assert api.post("/v1/invitations/accept", {"token": last_token_to(JANE)}).status == 200
+    assert api.post("/v1/invitations/accept", {"token": latest_token(JANE)}).status == 200
     bob = invited(api, account_id, BOB)
     assert api.delete(f"/v1/internal/accounts/{account_id}/invitations/{bob}").status == 204
     carol_first = invited(api, account_id, CAROL)
@@ -461,7 +519,7 @@ def test_list_invitations_unknown_account_answers_404(api: Api) -> None:
 def test_revoke_answers_204_and_the_link_answers_410_revoked(api: Api) -> None:
     account_id = provisioned(api, JANE)
     invitation_id = invited(api, account_id, BOB)
-    token = last_token_to(BOB)
+    token = latest_token(BOB)
 
     answer = api.delete(f"/v1/internal/accounts/{account_id}/invitations/{invitation_id}")
 
@@ -470,7 +528,7 @@ def test_revoke_answers_204_and_the_link_answers_410_revoked(api: Api) -> None:
     for action in ("preview", "accept", "renew"):
         used = api.post(f"/v1/invitations/{action}", {"token": token})
         assert (used.status, used.code) == (410, "INVITATION_REVOKED"), (action, used.body)
-    assert administrators(api, account_id) == {JANE: "invited"}
+    assert administrator_states(api, account_id) == {JANE: "invited"}
 
 
 def test_revoke_frees_the_email_to_register(api: Api) -> None:
@@ -493,7 +551,7 @@ def test_revoke_frees_the_email_to_be_invited_by_another_account(api: Api, clock
     answer = invite(api, other_id, BOB)
 
     assert answer.status == 201, answer.body
-    preview = api.post("/v1/invitations/preview", {"token": last_token_to(BOB)})
+    preview = api.post("/v1/invitations/preview", {"token": latest_token(BOB)})
     assert preview.body["account_id"] == other_id
 
 
@@ -521,13 +579,13 @@ def test_revoke_twice_answers_204_both_times(api: Api) -> None:
 def test_revoke_accepted_invitation_answers_409_already_accepted(api: Api) -> None:
     account_id = provisioned(api, JANE)
     invitation_id = provisioned_invitation(api, account_id)
-    assert api.post("/v1/invitations/accept", {"token": last_token_to(JANE)}).status == 200
+    assert api.post("/v1/invitations/accept", {"token": latest_token(JANE)}).status == 200
 
     answer = api.delete(f"/v1/internal/accounts/{account_id}/invitations/{invitation_id}")
 
     assert answer.status == 409, answer.body
     assert answer.code == "INVITATION_ALREADY_ACCEPTED"
-    assert administrators(api, account_id) == {JANE: "active"}
+    assert administrator_states(api, account_id) == {JANE: "active"}
 
 
 def test_revoke_unknown_invitation_answers_404_invitation_not_found(api: Api) -> None:
@@ -548,7 +606,7 @@ def test_revoke_invitation_of_another_account_answers_404(api: Api) -> None:
 
     assert answer.status == 404, answer.body
     assert answer.code == "INVITATION_NOT_FOUND"
-    assert api.post("/v1/invitations/preview", {"token": last_token_to(BOB)}).status == 200
+    assert api.post("/v1/invitations/preview", {"token": latest_token(BOB)}).status == 200
 
 
 # --- The template signs the internal routes ---

@@ -1,4 +1,4 @@
-"""Steps of the story that many tests start from: an account provisioned by sales, and its latest invitation link."""
+"""Steps of the story that many tests take: an account provisioned by sales, its latest link, who administers it."""
 
 from __future__ import annotations
 
@@ -21,6 +21,21 @@ def provision(api: Api, email: str = JANE, company_name: str = "ACME Ltd", creat
     return answer.body
 
 
-def latest_token() -> str:
-    """The token in the newest invitation email."""
-    return sent_emails()[-1].token
+def latest_token(to: str | None = None) -> str:
+    """The token in the newest invitation email (the newest to `to` alone, when given)."""
+    return [mail for mail in sent_emails() if to is None or set(mail.to) == {to}][-1].token
+
+
+def administrators(api: Api, account_id: str) -> list[dict[str, str]]:
+    """GET /v1/internal/accounts/{id}, which must succeed: its administrators, each an email and a state."""
+    answer = api.get(f"/v1/internal/accounts/{account_id}")
+    assert answer.status == 200, answer.body
+    found: list[dict[str, str]] = answer.body["administrators"]
+    return found
+
+
+def invitations_listed(api: Api, account_id: str) -> list[tuple[str, str]]:
+    """GET /v1/internal/accounts/{id}/invitations, which must succeed: each invitation's email and status."""
+    answer = api.get(f"/v1/internal/accounts/{account_id}/invitations")
+    assert answer.status == 200, answer.body
+    return [(item["email"], item["status"]) for item in answer.body["items"]]
