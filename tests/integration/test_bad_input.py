@@ -11,9 +11,9 @@ from tests.support.answers import assert_reveals_nothing_internal
 from tests.support.api import Answer, Api, answer_of
 from tests.support.aws import sent_emails
 from tests.support.events import LambdaContext, api_event
+from tests.support.story import JANE
 from tools.functions import functions
 
-JANE = "jane@example.com"
 VALID_TOKEN = "A" * 43
 ACCOUNT_ID = "acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7"
 

@@ -12,10 +12,8 @@ from tests.support.api import Api
 from tests.support.aws import TABLE_NAMES, Requests, stored_invitation
 from tests.support.events import LambdaContext, load_event
 from tests.support.fakes import FakeClock
-from tests.support.story import latest_token
+from tests.support.story import JANE, latest_token, provision
 from tools.functions import functions
-
-JANE = "jane@example.com"
 
 
 @pytest.fixture
@@ -30,15 +28,6 @@ def cleanup(runtime: Services) -> Callable[[], dict[str, int]]:
     return run
 
 
-def provisioned(api: Api, email: str) -> str:
-    answer = api.post(
-        "/v1/internal/accounts", {"company_name": "ACME Ltd", "administrator_email": email, "created_via": "sales"}
-    )
-    assert answer.status == 201, answer.body
-    account_id: str = answer.body["account_id"]
-    return account_id
-
-
 def stored_status(token: str) -> str:
     item = stored_invitation(token)
     assert ("pending_shard" in item) == (item["status"]["S"] == "pending"), "the sparse index key must follow status"
@@ -51,7 +40,7 @@ def test_cleanup_expires_every_overdue_pending_invitation(
 ) -> None:
     emails = [f"person{number}@example.com" for number in range(3)]
     for email in emails:
-        provisioned(api, email)
+        provision(api, email)["account_id"]
     clock.advance(days=7)  # exactly at expires_at: due
 
     assert cleanup() == {"expired": 3}
@@ -60,7 +49,7 @@ def test_cleanup_expires_every_overdue_pending_invitation(
 
 
 def test_cleanup_second_run_expires_nothing(api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]) -> None:
-    provisioned(api, JANE)
+    provision(api, JANE)["account_id"]
     clock.advance(days=8)
     assert cleanup() == {"expired": 1}
 
@@ -71,7 +60,7 @@ def test_cleanup_second_run_expires_nothing(api: Api, clock: FakeClock, cleanup:
 def test_cleanup_with_nothing_overdue_expires_nothing(
     api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
 ) -> None:
-    provisioned(api, JANE)
+    provision(api, JANE)["account_id"]
     clock.advance(days=7, seconds=-1)  # one second before expires_at
 
     assert cleanup() == {"expired": 0}
@@ -82,17 +71,17 @@ def test_cleanup_leaves_fresh_accepted_superseded_and_revoked_invitations_alone(
     api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
 ) -> None:
     # Given, all issued at the start: one accepted, one superseded, one revoked, one left to expire
-    provisioned(api, "accepted@example.com")
+    provision(api, "accepted@example.com")["account_id"]
     accepted = latest_token("accepted@example.com")
     assert api.post("/v1/invitations/accept", {"token": accepted}).status == 200
-    superseding_account = provisioned(api, "superseded@example.com")
+    superseding_account = provision(api, "superseded@example.com")["account_id"]
     superseded = latest_token("superseded@example.com")
-    revoked_account = provisioned(api, "revoked@example.com")
+    revoked_account = provision(api, "revoked@example.com")["account_id"]
     revoked = latest_token("revoked@example.com")
     (revoked_item,) = api.get(f"/v1/internal/accounts/{revoked_account}/invitations").body["items"]
     revoke_path = f"/v1/internal/accounts/{revoked_account}/invitations/{revoked_item['invitation_id']}"
     assert api.delete(revoke_path).status == 204
-    provisioned(api, "overdue@example.com")
+    provision(api, "overdue@example.com")["account_id"]
     overdue = latest_token("overdue@example.com")
     # ... and, a minute later, the superseding invitation, which is still fresh when the others expire
     clock.advance(seconds=61)
@@ -100,7 +89,7 @@ def test_cleanup_leaves_fresh_accepted_superseded_and_revoked_invitations_alone(
     assert joined.status == 202, joined.body
     superseding = latest_token("superseded@example.com")
     clock.advance(days=7, seconds=-30)
-    provisioned(api, "fresh@example.com")
+    provision(api, "fresh@example.com")["account_id"]
     fresh = latest_token("fresh@example.com")
 
     # When
@@ -131,7 +120,7 @@ def test_cleanup_leaves_fresh_accepted_superseded_and_revoked_invitations_alone(
 def test_cleanup_expired_link_explains_itself_and_email_can_still_join(
     api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
 ) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     token = latest_token(JANE)
     clock.advance(days=8)
     assert cleanup() == {"expired": 1}
@@ -148,7 +137,7 @@ def test_cleanup_expired_link_explains_itself_and_email_can_still_join(
 
 
 def test_cleanup_expired_link_can_be_renewed(api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]) -> None:
-    provisioned(api, JANE)
+    provision(api, JANE)["account_id"]
     token = latest_token(JANE)
     clock.advance(days=8)
     assert cleanup() == {"expired": 1}
@@ -163,7 +152,7 @@ def test_cleanup_expired_link_can_be_renewed(api: Api, clock: FakeClock, cleanup
 def test_cleanup_reads_only_the_pending_by_expiry_index_and_never_scans(
     api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
 ) -> None:
-    provisioned(api, JANE)
+    provision(api, JANE)["account_id"]
     clock.advance(days=8)
     requests = Requests(dynamodb_client())
 
@@ -180,18 +169,18 @@ def test_cleanup_reads_do_not_grow_with_invitations_that_are_not_overdue(
     api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
 ) -> None:
     # Given a run with one overdue invitation and nothing else
-    provisioned(api, "overdue1@example.com")
+    provision(api, "overdue1@example.com")["account_id"]
     clock.advance(days=7)
     requests = Requests(dynamodb_client())
     assert cleanup() == {"expired": 1}
     queries_alone = len(requests.of("Query"))
     # ... and a second table state: one more overdue, among many fresh and accepted ones
-    provisioned(api, "overdue2@example.com")
+    provision(api, "overdue2@example.com")["account_id"]
     clock.advance(days=7)
     for number in range(20):
-        provisioned(api, f"fresh{number}@example.com")
+        provision(api, f"fresh{number}@example.com")["account_id"]
     for number in range(3):
-        provisioned(api, f"admin{number}@example.com")
+        provision(api, f"admin{number}@example.com")["account_id"]
         assert api.post("/v1/invitations/accept", {"token": latest_token(f"admin{number}@example.com")}).status == 200
     requests.made.clear()
 
@@ -210,7 +199,7 @@ def test_cleanup_follows_every_page_of_the_index(
 ) -> None:
     emails = [f"person{number}@example.com" for number in range(7)]
     for email in emails:
-        provisioned(api, email)
+        provision(api, email)["account_id"]
     clock.advance(days=8)
 
     def two_per_page(params: dict[str, Any], **_: Any) -> None:
@@ -228,7 +217,7 @@ def test_cleanup_follows_every_page_of_the_index(
 def test_accept_then_cleanup_leaves_the_acceptance(
     api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
 ) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     token = latest_token(JANE)
     clock.advance(days=7, seconds=-1)
     assert api.post("/v1/invitations/accept", {"token": token}).status == 200
@@ -244,7 +233,7 @@ def test_accept_then_cleanup_leaves_the_acceptance(
 def test_cleanup_then_accept_answers_410_expired(
     api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
 ) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     token = latest_token(JANE)
     clock.advance(days=7)
     assert cleanup() == {"expired": 1}

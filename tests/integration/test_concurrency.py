@@ -44,11 +44,6 @@ def environments(api: Api) -> Iterator[list[ExecutionEnvironment]]:
         yield found
 
 
-def provisioned(api: Api) -> str:
-    account_id: str = provision(api)["account_id"]
-    return account_id
-
-
 def stored(table: str) -> list[dict[str, object]]:
     items: list[dict[str, object]] = boto3.client("dynamodb", region_name=REGION).scan(TableName=TABLE_NAMES[table])[
         "Items"
@@ -105,7 +100,7 @@ def test_concurrent_registrations_of_one_email_create_exactly_one_account(
 def test_concurrent_accepts_of_one_token_make_exactly_one_200(
     api: Api, environments: list[ExecutionEnvironment]
 ) -> None:
-    account_id = provisioned(api)
+    account_id = provision(api)["account_id"]
     token = sent_emails()[-1].token
 
     def accept(lambda_env: ExecutionEnvironment) -> Answer:
@@ -122,7 +117,7 @@ def test_concurrent_accepts_of_one_token_make_exactly_one_200(
 def test_concurrent_joins_send_exactly_one_email(
     api: Api, clock: FakeClock, environments: list[ExecutionEnvironment]
 ) -> None:
-    account_id = provisioned(api)
+    account_id = provision(api)["account_id"]
     clock.advance(seconds=61)
     mailed_before = len(sent_emails())
 
@@ -145,7 +140,7 @@ def test_concurrent_joins_send_exactly_one_email(
 def test_accept_racing_a_newer_invitation_ends_in_one_consistent_state(
     api: Api, clock: FakeClock, environments: list[ExecutionEnvironment], accept_first: bool, round_number: int
 ) -> None:
-    account_id = provisioned(api)
+    account_id = provision(api)["account_id"]
     token = sent_emails()[-1].token
     clock.advance(seconds=61)
 
@@ -182,7 +177,7 @@ def test_accept_racing_the_cleanup_at_expiry_ends_in_one_consistent_state(
 ) -> None:
     from business_accounts import cleanup  # after the environment is set: it brings Powertools' metrics with it
 
-    account_id = provisioned(api)
+    account_id = provision(api)["account_id"]
     token = sent_emails()[-1].token
     expires_at = clock.now + timedelta(days=7)
     clock.now = expires_at - timedelta(seconds=1)  # the link is still good for the person accepting...
@@ -217,7 +212,7 @@ def test_accepts_of_a_just_expired_token_racing_the_cleanup_all_answer_410(
 ) -> None:
     from business_accounts import cleanup
 
-    account_id = provisioned(api)
+    account_id = provision(api)["account_id"]
     token = sent_emails()[-1].token
     clock.advance(days=7)  # exactly at expires_at: expired for everyone
 

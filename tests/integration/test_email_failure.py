@@ -22,8 +22,7 @@ from tests.support.fakes import FakeClock
 from tests.support.faults import ses_refuses, unreachable
 from tests.support.output import Output
 from tests.support.routes import ROUTES, SENDING_ROUTES, Standing
-from tests.support.story import JANE, administrators, invitations_listed, latest_token
-from tests.support.story import provision as provisioned
+from tests.support.story import JANE, administrators, invitations_listed, latest_token, provision, provision_answer
 
 SES_ENDPOINT = f"https://email.{REGION}.amazonaws.com"
 TRANSPORT_ERRORS: dict[str, Callable[[], BotoCoreError]] = {
@@ -56,13 +55,6 @@ def mailer_broken(runtime: Services) -> Iterator[BrokenMailer]:
 def ses_unreachable(error: BotoCoreError) -> AbstractContextManager[Any]:
     """Every SendEmail of the service fails in transport, retries included."""
     return unreachable(sesv2_client(), "SendEmail", error)
-
-
-def provision(api: Api, email: str = JANE, **extra: str) -> Answer:
-    return api.post(
-        "/v1/internal/accounts",
-        {"company_name": "ACME Ltd", "administrator_email": email, "created_via": "sales", **extra},
-    )
 
 
 def assert_delivery_failed(answer: Answer) -> None:
@@ -162,7 +154,7 @@ def test_email_failure_through_a_broken_mailer_answers_email_delivery_failed_and
 
 
 def test_email_failure_on_an_expired_invitation_keeps_it_expired_and_joinable(api: Api, clock: FakeClock) -> None:
-    account = provisioned(api)
+    account = provision(api)
     token = sent_emails()[-1].token
     clock.advance(days=8)
 
@@ -176,7 +168,7 @@ def test_email_failure_on_an_expired_invitation_keeps_it_expired_and_joinable(ap
 
 
 def test_email_failure_frees_the_rate_limit_slot_even_for_the_daily_limit(api: Api, clock: FakeClock) -> None:
-    account = provisioned(api)
+    account = provision(api)
     for _ in range(8):
         clock.advance(seconds=61)
         assert api.post(f"/v1/accounts/{account['account_id']}/join", {"email": JANE}).status == 202
@@ -192,7 +184,7 @@ def test_email_failure_frees_the_rate_limit_slot_even_for_the_daily_limit(api: A
 
 
 def test_email_failure_by_ses_throttling_answers_email_delivery_failed(api: Api, clock: FakeClock) -> None:
-    account = provisioned(api)
+    account = provision(api)
     clock.advance(seconds=61)
 
     with ses_refuses("TooManyRequestsException", status=429):
@@ -206,7 +198,7 @@ def test_email_failure_by_ses_throttling_answers_email_delivery_failed(api: Api,
 
 def test_email_failure_on_provisioning_answers_email_delivery_failed(api: Api) -> None:
     with ses_refuses():
-        answer = provision(api)
+        answer = provision_answer(api)
 
     assert_delivery_failed(answer)
     assert sent_emails() == []
@@ -214,7 +206,7 @@ def test_email_failure_on_provisioning_answers_email_delivery_failed(api: Api) -
 
 def test_email_failure_on_provisioning_leaves_the_email_free(api: Api) -> None:
     with ses_refuses():
-        provision(api)
+        provision_answer(api)
 
     registered = api.post("/v1/accounts", {"email": JANE, "company_name": "Jane's Company"})
 
@@ -223,9 +215,9 @@ def test_email_failure_on_provisioning_leaves_the_email_free(api: Api) -> None:
 
 def test_email_failure_on_provisioning_then_an_immediate_retry_creates_the_account(api: Api) -> None:
     with ses_refuses():
-        provision(api)
+        provision_answer(api)
 
-    retry = provision(api)
+    retry = provision_answer(api)
 
     assert retry.status == 201, retry.body
     account = api.get(f"/v1/internal/accounts/{retry.body['account_id']}")
@@ -237,9 +229,9 @@ def test_email_failure_on_provisioning_then_an_immediate_retry_creates_the_accou
 
 def test_email_failure_on_provisioning_with_a_reference_then_a_retry_sends_the_email(api: Api) -> None:
     with ses_refuses():
-        failed = provision(api, external_reference="order-1001")
+        failed = provision_answer(api, external_reference="order-1001")
 
-    retry = provision(api, external_reference="order-1001")
+    retry = provision_answer(api, external_reference="order-1001")
 
     assert_delivery_failed(failed)
     assert retry.status == 201, retry.body
@@ -249,7 +241,7 @@ def test_email_failure_on_provisioning_with_a_reference_then_a_retry_sends_the_e
 
 def test_email_failure_on_provisioning_leaves_no_account_and_no_working_link(api: Api, runtime: Services) -> None:
     with mailer_broken(runtime) as broken:
-        failed = provision(api)
+        failed = provision_answer(api)
 
     assert_delivery_failed(failed)
     never_sent = broken.attempted[0].link.split("#token=", 1)[1]
@@ -259,9 +251,9 @@ def test_email_failure_on_provisioning_leaves_no_account_and_no_working_link(api
 
 def test_email_failure_on_provisioning_then_a_retry_leaves_exactly_one_account(api: Api, runtime: Services) -> None:
     with mailer_broken(runtime):
-        provision(api)
+        provision_answer(api)
 
-    retry = provision(api)
+    retry = provision_answer(api)
 
     assert retry.status == 201, retry.body
     assert stored_account_ids() == {retry.body["account_id"]}
@@ -380,7 +372,7 @@ def test_email_failure_on_join_logs_and_counts_no_invitation_sent_but_one_failur
     api: Api, clock: FakeClock, output: Output, retry_sleeps: list[float], failure: str
 ) -> None:
     # Given a provisioned account, whose sent invitation was logged and counted
-    account = provisioned(api)
+    account = provision(api)
     assert "invitation sent" in output.messages(), "the service's log lines reach the captured output"
     assert output.metrics().get("InvitationsSent") == 1, "the EMF metrics reach the captured stdout"
     output.forget()
@@ -406,7 +398,7 @@ def test_email_failure_on_provisioning_logs_no_provisioned_account_and_counts_no
     # Given SES refuses
     with ses_refuses():
         # When an account is provisioned
-        answer = provision(api)
+        answer = provision_answer(api)
 
     # Then no line says the invitation was sent or the account provisioned, and the failure is counted
     assert answer.code == "EMAIL_DELIVERY_FAILED", answer.body

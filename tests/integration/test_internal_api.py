@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
@@ -13,30 +12,23 @@ from tests.support.api import Answer, Api
 from tests.support.aws import sent_emails, stored_account_ids, stored_invitation_status
 from tests.support.events import LambdaContext
 from tests.support.fakes import FakeClock
-from tests.support.story import FIRST_EXPIRY, administrators, invitations_listed, latest_token
-from tools.functions import functions, template
+from tests.support.story import (
+    FIRST_EXPIRY,
+    JANE,
+    administrators,
+    invitations_listed,
+    latest_token,
+    provision,
+    provision_answer,
+)
+from tools.functions import functions
 
-JANE = "jane@example.com"
 BOB = "bob@example.com"
 CAROL = "carol@example.com"
 ACCOUNT_ID = re.compile(r"^acc_[0-9A-HJKMNP-TV-Z]{26}$")
 INVITATION_ID = re.compile(r"^inv_[0-9A-HJKMNP-TV-Z]{26}$")
 UNKNOWN_ACCOUNT = "acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7"
 UNKNOWN_INVITATION = "inv_01JDZ5M7N9P1Q3R5S7T9V1W3X5"
-
-
-def provision(api: Api, email: str = JANE, company_name: str = "ACME Ltd", **extra: str) -> Answer:
-    return api.post(
-        "/v1/internal/accounts",
-        {"company_name": company_name, "administrator_email": email, "created_via": "sales", **extra},
-    )
-
-
-def provisioned(api: Api, email: str = JANE, company_name: str = "ACME Ltd", **extra: str) -> str:
-    answer = provision(api, email, company_name, **extra)
-    assert answer.status == 201, answer.body
-    account_id: str = answer.body["account_id"]
-    return account_id
 
 
 def invite(api: Api, account_id: str, email: str, **extra: str) -> Answer:
@@ -74,7 +66,7 @@ def provisioned_invitation(api: Api, account_id: str) -> str:
 
 
 def test_provision_new_email_creates_account_and_sends_one_invitation(api: Api) -> None:
-    answer = provision(api, "  Jane@Example.COM ", "  ACME Ltd ")
+    answer = provision_answer(api, "  Jane@Example.COM ", "  ACME Ltd ")
 
     assert answer.status == 201, answer.body
     body = answer.body
@@ -109,7 +101,7 @@ def test_provision_email_of_active_administrator_answers_409_already_registered(
     registered = api.post("/v1/accounts", {"email": JANE, "company_name": "Jane's Shop"})
     assert registered.status == 201, registered.body
 
-    answer = provision(api, "JANE@example.com", "ACME Ltd")
+    answer = provision_answer(api, "JANE@example.com", "ACME Ltd")
 
     assert answer.status == 409, answer.body
     assert answer.code == "ALREADY_REGISTERED"
@@ -119,9 +111,9 @@ def test_provision_email_of_active_administrator_answers_409_already_registered(
 
 
 def test_provision_email_with_pending_invitation_answers_409_pending_invitation(api: Api) -> None:
-    first = provision(api, JANE, "ACME Ltd")
+    first = provision_answer(api, JANE, "ACME Ltd")
 
-    answer = provision(api, JANE, "Globex")
+    answer = provision_answer(api, JANE, "Globex")
 
     assert answer.status == 409, answer.body
     assert answer.code == "PENDING_INVITATION"
@@ -138,11 +130,11 @@ def test_provision_email_with_pending_invitation_answers_409_pending_invitation(
 def test_provision_repeated_external_reference_returns_first_answer_and_creates_nothing(
     api: Api, clock: FakeClock
 ) -> None:
-    first = provision(api, JANE, "ACME Ltd", external_reference="ORDER-42")
+    first = provision_answer(api, JANE, "ACME Ltd", external_reference="ORDER-42")
     assert first.status == 201, first.body
     clock.advance(seconds=61)  # past the cooldown, so only the reference can stop a second email
 
-    again = provision(api, JANE, "ACME Ltd", external_reference="ORDER-42")
+    again = provision_answer(api, JANE, "ACME Ltd", external_reference="ORDER-42")
 
     assert again.status == 201, again.body
     assert again.body == first.body
@@ -153,10 +145,10 @@ def test_provision_repeated_external_reference_returns_first_answer_and_creates_
 def test_provision_external_reference_with_other_body_answers_422_idempotency_key_reused(
     api: Api, clock: FakeClock
 ) -> None:
-    assert provision(api, JANE, "ACME Ltd", external_reference="ORDER-42").status == 201
+    assert provision_answer(api, JANE, "ACME Ltd", external_reference="ORDER-42").status == 201
     clock.advance(seconds=61)
 
-    answer = provision(api, BOB, "Globex", external_reference="ORDER-42")
+    answer = provision_answer(api, BOB, "Globex", external_reference="ORDER-42")
 
     assert answer.status == 422, answer.body
     assert answer.code == "IDEMPOTENCY_KEY_REUSED"
@@ -168,7 +160,7 @@ def test_provision_external_reference_with_other_body_answers_422_idempotency_ke
 
 
 def test_get_account_answers_account_and_its_administrators(api: Api) -> None:
-    account_id = provisioned(api, JANE, "ACME Ltd")
+    account_id = provision(api, JANE, "ACME Ltd")["account_id"]
 
     answer = api.get(f"/v1/internal/accounts/{account_id}")
 
@@ -183,7 +175,7 @@ def test_get_account_answers_account_and_its_administrators(api: Api) -> None:
 
 
 def test_get_account_after_accept_shows_administrator_active(api: Api) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     assert api.post("/v1/invitations/accept", {"token": latest_token(JANE)}).status == 200
 
     assert administrator_states(api, account_id) == {JANE: "active"}
@@ -207,7 +199,7 @@ def test_get_account_malformed_id_answers_422(api: Api) -> None:
 
 
 def test_invite_colleague_answers_201_sends_email_and_lists_colleague_invited(api: Api) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
 
     answer = invite(api, account_id, " Bob@Example.com", invited_by=JANE)
 
@@ -224,7 +216,7 @@ def test_invite_colleague_answers_201_sends_email_and_lists_colleague_invited(ap
 
 
 def test_invite_same_email_again_supersedes_the_earlier_link(api: Api, clock: FakeClock) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     first_id = invited(api, account_id, BOB)
     first_token = latest_token(BOB)
     clock.advance(seconds=61)
@@ -242,7 +234,7 @@ def test_invite_same_email_again_supersedes_the_earlier_link(api: Api, clock: Fa
 
 
 def test_invite_same_email_within_cooldown_answers_429(api: Api) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     invited(api, account_id, BOB)
 
     answer = invite(api, account_id, BOB)
@@ -253,7 +245,7 @@ def test_invite_same_email_within_cooldown_answers_429(api: Api) -> None:
 
 
 def test_invite_active_administrator_answers_409_already_member(api: Api, clock: FakeClock) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     assert api.post("/v1/invitations/accept", {"token": latest_token(JANE)}).status == 200
     clock.advance(seconds=61)
 
@@ -267,7 +259,7 @@ def test_invite_active_administrator_answers_409_already_member(api: Api, clock:
 def test_invite_active_administrator_of_other_account_answers_409_already_registered(api: Api) -> None:
     other = api.post("/v1/accounts", {"email": BOB, "company_name": "Bob's Garage"})
     assert other.status == 201, other.body
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
 
     answer = invite(api, account_id, BOB)
 
@@ -278,8 +270,8 @@ def test_invite_active_administrator_of_other_account_answers_409_already_regist
 
 
 def test_invite_invitee_of_other_account_answers_409_pending_invitation(api: Api, clock: FakeClock) -> None:
-    other_id = provisioned(api, BOB, "Globex")
-    account_id = provisioned(api, JANE, "ACME Ltd")
+    other_id = provision(api, BOB, "Globex")["account_id"]
+    account_id = provision(api, JANE, "ACME Ltd")["account_id"]
     clock.advance(seconds=61)
 
     answer = invite(api, account_id, BOB)
@@ -313,10 +305,10 @@ class ExpiredHold:
 @pytest.fixture(params=["before-cleanup", "after-cleanup"])
 def expired_hold(request: pytest.FixtureRequest, api: Api, clock: FakeClock) -> ExpiredHold:
     """JANE's invitation to ACME Ltd expired a moment ago; the cleanup has or has not run since."""
-    acme = provisioned(api, JANE, "ACME Ltd")
+    acme = provision(api, JANE, "ACME Ltd")["account_id"]
     token = latest_token()
     clock.advance(days=7)  # exactly at expires_at: expired
-    globex = provisioned(api, BOB, "Globex Corp", created_via="reseller")
+    globex = provision(api, BOB, "Globex Corp", created_via="reseller")["account_id"]
     if request.param == "after-cleanup":
         cleanup = functions()["CleanupFunction"].entry_point()
         assert cleanup({}, LambdaContext(function_name="CleanupFunction")) == {"expired": 1}
@@ -372,7 +364,7 @@ def test_invite_email_with_expired_invitation_of_another_account_answers_409_pen
 
 
 def test_list_invitations_answers_newest_first(api: Api, clock: FakeClock) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     expected = [provisioned_invitation(api, account_id)]
     for email in (BOB, CAROL, "dave@example.com"):
         clock.advance(seconds=1)
@@ -394,7 +386,7 @@ def test_list_invitations_answers_newest_first(api: Api, clock: FakeClock) -> No
 
 
 def test_list_invitations_pending_past_expiry_lists_as_expired(api: Api, clock: FakeClock) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     clock.advance(days=7)  # exactly at expires_at: expired
 
     assert [item["status"] for item in listing(api, account_id).body["items"]] == ["expired"]
@@ -403,7 +395,7 @@ def test_list_invitations_pending_past_expiry_lists_as_expired(api: Api, clock: 
 
 
 def test_list_invitations_status_filter_answers_only_that_status(api: Api, clock: FakeClock) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     jane = provisioned_invitation(api, account_id)
     assert api.post("/v1/invitations/accept", {"token": latest_token(JANE)}).status == 200
     bob = invited(api, account_id, BOB)
@@ -434,7 +426,7 @@ def test_list_invitations_status_filter_answers_only_that_status(api: Api, clock
 
 
 def test_list_invitations_pages_cover_everything_once_in_order(api: Api, clock: FakeClock) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     for number in range(7):
         clock.advance(seconds=1)
         invited(api, account_id, f"colleague{number}@example.com")
@@ -457,7 +449,7 @@ def test_list_invitations_pages_cover_everything_once_in_order(api: Api, clock: 
 
 
 def test_list_invitations_filtered_pages_skip_nothing(api: Api, clock: FakeClock) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     pending = [provisioned_invitation(api, account_id)]
     for number in range(6):
         clock.advance(seconds=1)
@@ -488,7 +480,7 @@ def test_list_invitations_filtered_pages_skip_nothing(api: Api, clock: FakeClock
     ["garbage", "!!!", base64.urlsafe_b64encode(b"acc_not-an-invitation").decode().rstrip("=")],
 )
 def test_list_invitations_garbage_next_token_answers_422(api: Api, next_token: str) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
 
     answer = listing(api, account_id, f"next_token={next_token}")
 
@@ -498,7 +490,7 @@ def test_list_invitations_garbage_next_token_answers_422(api: Api, next_token: s
 
 
 def test_list_invitations_unknown_status_answers_422(api: Api) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
 
     answer = listing(api, account_id, "status=forgotten")
 
@@ -517,7 +509,7 @@ def test_list_invitations_unknown_account_answers_404(api: Api) -> None:
 
 
 def test_revoke_answers_204_and_the_link_answers_410_revoked(api: Api) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     invitation_id = invited(api, account_id, BOB)
     token = latest_token(BOB)
 
@@ -532,7 +524,7 @@ def test_revoke_answers_204_and_the_link_answers_410_revoked(api: Api) -> None:
 
 
 def test_revoke_frees_the_email_to_register(api: Api) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     invitation_id = invited(api, account_id, BOB)
     assert api.delete(f"/v1/internal/accounts/{account_id}/invitations/{invitation_id}").status == 204
 
@@ -542,9 +534,9 @@ def test_revoke_frees_the_email_to_register(api: Api) -> None:
 
 
 def test_revoke_frees_the_email_to_be_invited_by_another_account(api: Api, clock: FakeClock) -> None:
-    account_id = provisioned(api, JANE, "ACME Ltd")
+    account_id = provision(api, JANE, "ACME Ltd")["account_id"]
     invitation_id = invited(api, account_id, BOB)
-    other_id = provisioned(api, CAROL, "Globex")
+    other_id = provision(api, CAROL, "Globex")["account_id"]
     assert api.delete(f"/v1/internal/accounts/{account_id}/invitations/{invitation_id}").status == 204
     clock.advance(seconds=61)
 
@@ -556,7 +548,7 @@ def test_revoke_frees_the_email_to_be_invited_by_another_account(api: Api, clock
 
 
 def test_revoke_expired_invitation_frees_the_email(api: Api, clock: FakeClock) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     invitation_id = invited(api, account_id, BOB)
     clock.advance(days=8)
 
@@ -566,7 +558,7 @@ def test_revoke_expired_invitation_frees_the_email(api: Api, clock: FakeClock) -
 
 
 def test_revoke_twice_answers_204_both_times(api: Api) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     invitation_id = invited(api, account_id, BOB)
     path = f"/v1/internal/accounts/{account_id}/invitations/{invitation_id}"
 
@@ -577,7 +569,7 @@ def test_revoke_twice_answers_204_both_times(api: Api) -> None:
 
 
 def test_revoke_accepted_invitation_answers_409_already_accepted(api: Api) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
     invitation_id = provisioned_invitation(api, account_id)
     assert api.post("/v1/invitations/accept", {"token": latest_token(JANE)}).status == 200
 
@@ -589,7 +581,7 @@ def test_revoke_accepted_invitation_answers_409_already_accepted(api: Api) -> No
 
 
 def test_revoke_unknown_invitation_answers_404_invitation_not_found(api: Api) -> None:
-    account_id = provisioned(api, JANE)
+    account_id = provision(api, JANE)["account_id"]
 
     answer = api.delete(f"/v1/internal/accounts/{account_id}/invitations/{UNKNOWN_INVITATION}")
 
@@ -598,8 +590,8 @@ def test_revoke_unknown_invitation_answers_404_invitation_not_found(api: Api) ->
 
 
 def test_revoke_invitation_of_another_account_answers_404(api: Api) -> None:
-    account_id = provisioned(api, JANE, "ACME Ltd")
-    other_id = provisioned(api, BOB, "Globex")
+    account_id = provision(api, JANE, "ACME Ltd")["account_id"]
+    other_id = provision(api, BOB, "Globex")["account_id"]
     invitation_id = provisioned_invitation(api, other_id)
 
     answer = api.delete(f"/v1/internal/accounts/{account_id}/invitations/{invitation_id}")
@@ -607,31 +599,3 @@ def test_revoke_invitation_of_another_account_answers_404(api: Api) -> None:
     assert answer.status == 404, answer.body
     assert answer.code == "INVITATION_NOT_FOUND"
     assert api.post("/v1/invitations/preview", {"token": latest_token(BOB)}).status == 200
-
-
-# --- The template signs the internal routes ---
-
-
-def _api_events() -> list[tuple[str, str, dict[str, Any]]]:
-    return [
-        (event["Properties"]["Path"], event["Properties"]["Method"].upper(), event["Properties"])
-        for function in functions().values()
-        for event in function.properties.get("Events", {}).values()
-        if event["Type"] == "Api"
-    ]
-
-
-def test_template_signs_every_internal_route_with_iam_and_no_public_route() -> None:
-    routes = _api_events()
-    internal = [(path, method, props) for path, method, props in routes if path.startswith("/v1/internal/")]
-    public = [(path, method, props) for path, method, props in routes if not path.startswith("/v1/internal/")]
-
-    assert len(internal) == 5
-    assert public
-    for path, method, props in internal:
-        assert props.get("Auth", {}).get("Authorizer") == "AWS_IAM", (method, path)
-    for path, method, props in public:
-        assert props.get("Auth", {}).get("Authorizer") in (None, "NONE"), (method, path)
-    api_properties = template()["Resources"]["BusinessAccountsApi"]["Properties"]
-    assert api_properties.get("Auth", {}).get("DefaultAuthorizer") in (None, "NONE")
-    assert "Api" not in template().get("Globals", {})

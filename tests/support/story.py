@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.api import Api
+from tests.support.api import Answer, Api
 from tests.support.aws import sent_emails
 
 JANE = "jane@example.com"
 FIRST_EXPIRY = "2026-12-03T09:00:00Z"  # the FakeClock's start plus the seven-day TTL
 
 
-def provision(api: Api, email: str = JANE, company_name: str = "ACME Ltd", created_via: str = "sales") -> Any:
-    """POST /v1/internal/accounts, which must succeed; the body of its 201."""
-    answer = api.post(
+def provision_answer(
+    api: Api, email: str = JANE, company_name: str = "ACME Ltd", created_via: str = "sales", **extra: str
+) -> Answer:
+    """POST /v1/internal/accounts (`extra` adds fields, such as an external reference), whatever it answers."""
+    return api.post(
         "/v1/internal/accounts",
-        {"company_name": company_name, "administrator_email": email, "created_via": created_via},
+        {"company_name": company_name, "administrator_email": email, "created_via": created_via, **extra},
     )
+
+
+def provision(
+    api: Api, email: str = JANE, company_name: str = "ACME Ltd", created_via: str = "sales", **extra: str
+) -> Any:
+    """POST /v1/internal/accounts, which must succeed; the body of its 201."""
+    answer = provision_answer(api, email, company_name, created_via, **extra)
     assert answer.status == 201, answer.body
     return answer.body
 
