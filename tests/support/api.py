@@ -18,6 +18,8 @@ routes = cache(api_routes)  # template.yaml is read once; its routes are the sam
 
 @dataclass(frozen=True)
 class Answer:
+    """What a function answered: its status, its headers (the last value of each) and its body, parsed if JSON."""
+
     status: int
     headers: dict[str, str]
     body: Any

@@ -95,9 +95,11 @@ class Requests:
         self.made.append((model.name, dict(params)))
 
     def of(self, operation: str) -> list[dict[str, Any]]:
+        """The parameters of each `operation` request, oldest first."""
         return [params for name, params in self.made if name == operation]
 
     def names(self) -> set[str]:
+        """The operations requested at least once."""
         return {name for name, _ in self.made}
 
 

@@ -85,6 +85,7 @@ def together[T](environments: list[ExecutionEnvironment], *calls: Callable[[Exec
 
 
 def outcomes(answers: list[Answer]) -> Counter[tuple[int, str | None]]:
+    """How many answers had each (status, code): `{(201, None): 1, (409, "ALREADY_REGISTERED"): 9}`."""
     return Counter((answer.status, answer.code) for answer in answers)
 
 
