@@ -5,14 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from tools.events import LambdaContext, api_event
-from tools.functions import ApiRoute, api_routes
+from tools.functions import ApiRoute, Function, api_routes
+
+Route = ApiRoute
+routes = cache(api_routes)  # template.yaml is read once; its routes are the same for every request
 
 
 @dataclass(frozen=True)
 class Answer:
+    """What a function answered: its status, its headers (the last value of each) and its body, parsed if JSON."""
+
     status: int
     headers: dict[str, str]
     body: Any
@@ -21,31 +27,52 @@ class Answer:
     def code(self) -> str | None:
         return self.body.get("code") if isinstance(self.body, dict) else None
 
+    def header(self, name: str) -> str | None:
+        """A response header, looked up case-insensitively as HTTP headers are."""
+        return next((value for key, value in self.headers.items() if key.lower() == name.lower()), None)
 
-Route = ApiRoute
-routes = api_routes
+
+def answer_of(raw: dict[str, Any]) -> Answer:
+    """A function's proxy answer as the caller reads it: the last of each header, the body parsed when it is JSON."""
+    headers = {name: values[-1] for name, values in (raw.get("multiValueHeaders") or {}).items()}
+    headers |= raw.get("headers") or {}
+    text = raw.get("body") or ""
+    try:
+        body = json.loads(text) if text else None
+    except json.JSONDecodeError:
+        body = text
+    return Answer(status=raw["statusCode"], headers=headers, body=body)
+
+
+def routed(method: str, path: str, **options: Any) -> tuple[Route, dict[str, Any]]:
+    """The template's route for `method path` (the query string included), and the event API Gateway sends it."""
+    path, _, query_string = path.partition("?")
+    for route in routes():
+        match = route.pattern.match(path)
+        if route.method == method and match:
+            query = dict(part.split("=", 1) for part in query_string.split("&")) if query_string else None
+            return route, api_event(method, route.resource, path_parameters=match.groupdict(), query=query, **options)
+    raise AssertionError(f"template.yaml has no route for {method} {path}")
 
 
 class Api:
     """`api.post("/v1/accounts", body={...})` -> Answer, through the real handler of the template's function."""
 
     def __init__(self, check: Callable[[str, str, Answer], None] | None = None) -> None:
-        self._routes = routes()
         self._check = check  # called with (method, resource, answer) for every answer
 
+    def handler(self, function: Function) -> Callable[[dict[str, Any], Any], Any]:
+        """The function's handler that answers: the one module per function that the process loads."""
+        return function.entry_point()
+
     def request(self, method: str, path: str, **options: Any) -> Answer:
-        path, _, query_string = path.partition("?")
-        for route in self._routes:
-            match = route.pattern.match(path)
-            if route.method == method and match:
-                query = dict(part.split("=", 1) for part in query_string.split("&")) if query_string else None
-                event = api_event(method, route.resource, path_parameters=match.groupdict(), query=query, **options)
-                raw = route.function.entry_point()(event, LambdaContext(function_name=route.function.logical_id))
-                answer = _answer(raw)
-                if self._check is not None:
-                    self._check(method, route.resource, answer)
-                return answer
-        raise AssertionError(f"template.yaml has no route for {method} {path}")
+        """The route's function answers the event (and the check, if any, sees the answer)."""
+        route, event = routed(method, path, **options)
+        raw = self.handler(route.function)(event, LambdaContext(function_name=route.function.logical_id))
+        answer = answer_of(raw)
+        if self._check is not None:
+            self._check(method, route.resource, answer)
+        return answer
 
     def post(self, path: str, body: Any = None, **options: Any) -> Answer:
         return self.request("POST", path, body=body, **options)
@@ -55,14 +82,3 @@ class Api:
 
     def delete(self, path: str, **options: Any) -> Answer:
         return self.request("DELETE", path, **options)
-
-
-def _answer(raw: dict[str, Any]) -> Answer:
-    headers = {name: values[-1] for name, values in (raw.get("multiValueHeaders") or {}).items()}
-    headers |= raw.get("headers") or {}
-    text = raw.get("body") or ""
-    try:
-        body = json.loads(text) if text else None
-    except json.JSONDecodeError:
-        body = text
-    return Answer(status=raw["statusCode"], headers=headers, body=body)

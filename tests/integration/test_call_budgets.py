@@ -8,17 +8,8 @@ from tests.support.api import Api
 from tests.support.aws import CallCounter, sent_emails
 from tests.support.events import LambdaContext
 from tests.support.fakes import FakeClock
+from tests.support.story import JANE, provision
 from tools.functions import functions
-
-JANE = "jane@example.com"
-
-
-def provision(api: Api, email: str = JANE) -> dict[str, object]:
-    answer = api.post(
-        "/v1/internal/accounts", {"company_name": "ACME Ltd", "administrator_email": email, "created_via": "sales"}
-    )
-    assert answer.status == 201, answer.body
-    return answer.body
 
 
 def test_register_new_email_makes_one_transaction_and_no_read(api: Api, calls: CallCounter) -> None:

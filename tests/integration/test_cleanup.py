@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 
 from business_accounts.services import Services, dynamodb_client
-from business_accounts.tokens import token_hash
 from tests.support.api import Api
-from tests.support.aws import REGION, TABLE_NAMES, sent_emails
+from tests.support.aws import TABLE_NAMES, Requests, stored_invitation
 from tests.support.events import LambdaContext, load_event
 from tests.support.fakes import FakeClock
+from tests.support.story import JANE, latest_token, provision
 from tools.functions import functions
-
-JANE = "jane@example.com"
 
 
 @pytest.fixture
@@ -31,40 +28,8 @@ def cleanup(runtime: Services) -> Callable[[], dict[str, int]]:
     return run
 
 
-class DynamoDbRequests:
-    """Every request the service's DynamoDB client makes, with its parameters, through botocore's event hooks."""
-
-    def __init__(self) -> None:
-        self.made: list[tuple[str, dict[str, Any]]] = []
-        dynamodb_client().meta.events.register("provide-client-params.dynamodb", self._record)
-
-    def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        self.made.append((model.name, dict(params)))
-
-    def of(self, operation: str) -> list[dict[str, Any]]:
-        return [params for name, params in self.made if name == operation]
-
-    def names(self) -> set[str]:
-        return {name for name, _ in self.made}
-
-
-def provisioned(api: Api, email: str) -> str:
-    answer = api.post(
-        "/v1/internal/accounts", {"company_name": "ACME Ltd", "administrator_email": email, "created_via": "sales"}
-    )
-    assert answer.status == 201, answer.body
-    account_id: str = answer.body["account_id"]
-    return account_id
-
-
-def last_token_to(email: str) -> str:
-    return [mail for mail in sent_emails() if set(mail.to) == {email}][-1].token
-
-
 def stored_status(token: str) -> str:
-    item = boto3.client("dynamodb", region_name=REGION).get_item(
-        TableName=TABLE_NAMES["InvitationsTable"], Key={"token_hash": {"S": token_hash(token)}}, ConsistentRead=True
-    )["Item"]
+    item = stored_invitation(token)
     assert ("pending_shard" in item) == (item["status"]["S"] == "pending"), "the sparse index key must follow status"
     status: str = item["status"]["S"]
     return status
@@ -75,57 +40,57 @@ def test_cleanup_expires_every_overdue_pending_invitation(
 ) -> None:
     emails = [f"person{number}@example.com" for number in range(3)]
     for email in emails:
-        provisioned(api, email)
+        provision(api, email)["account_id"]
     clock.advance(days=7)  # exactly at expires_at: due
 
     assert cleanup() == {"expired": 3}
 
-    assert [stored_status(last_token_to(email)) for email in emails] == ["expired"] * 3
+    assert [stored_status(latest_token(email)) for email in emails] == ["expired"] * 3
 
 
 def test_cleanup_second_run_expires_nothing(api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]) -> None:
-    provisioned(api, JANE)
+    provision(api, JANE)["account_id"]
     clock.advance(days=8)
     assert cleanup() == {"expired": 1}
 
     assert cleanup() == {"expired": 0}
-    assert stored_status(last_token_to(JANE)) == "expired"
+    assert stored_status(latest_token(JANE)) == "expired"
 
 
 def test_cleanup_with_nothing_overdue_expires_nothing(
     api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
 ) -> None:
-    provisioned(api, JANE)
+    provision(api, JANE)["account_id"]
     clock.advance(days=7, seconds=-1)  # one second before expires_at
 
     assert cleanup() == {"expired": 0}
-    assert stored_status(last_token_to(JANE)) == "pending"
+    assert stored_status(latest_token(JANE)) == "pending"
 
 
 def test_cleanup_leaves_fresh_accepted_superseded_and_revoked_invitations_alone(
     api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
 ) -> None:
     # Given, all issued at the start: one accepted, one superseded, one revoked, one left to expire
-    provisioned(api, "accepted@example.com")
-    accepted = last_token_to("accepted@example.com")
+    provision(api, "accepted@example.com")["account_id"]
+    accepted = latest_token("accepted@example.com")
     assert api.post("/v1/invitations/accept", {"token": accepted}).status == 200
-    superseding_account = provisioned(api, "superseded@example.com")
-    superseded = last_token_to("superseded@example.com")
-    revoked_account = provisioned(api, "revoked@example.com")
-    revoked = last_token_to("revoked@example.com")
+    superseding_account = provision(api, "superseded@example.com")["account_id"]
+    superseded = latest_token("superseded@example.com")
+    revoked_account = provision(api, "revoked@example.com")["account_id"]
+    revoked = latest_token("revoked@example.com")
     (revoked_item,) = api.get(f"/v1/internal/accounts/{revoked_account}/invitations").body["items"]
     revoke_path = f"/v1/internal/accounts/{revoked_account}/invitations/{revoked_item['invitation_id']}"
     assert api.delete(revoke_path).status == 204
-    provisioned(api, "overdue@example.com")
-    overdue = last_token_to("overdue@example.com")
+    provision(api, "overdue@example.com")["account_id"]
+    overdue = latest_token("overdue@example.com")
     # ... and, a minute later, the superseding invitation, which is still fresh when the others expire
     clock.advance(seconds=61)
     joined = api.post(f"/v1/accounts/{superseding_account}/join", {"email": "superseded@example.com"})
     assert joined.status == 202, joined.body
-    superseding = last_token_to("superseded@example.com")
+    superseding = latest_token("superseded@example.com")
     clock.advance(days=7, seconds=-30)
-    provisioned(api, "fresh@example.com")
-    fresh = last_token_to("fresh@example.com")
+    provision(api, "fresh@example.com")["account_id"]
+    fresh = latest_token("fresh@example.com")
 
     # When
     result = cleanup()
@@ -155,8 +120,8 @@ def test_cleanup_leaves_fresh_accepted_superseded_and_revoked_invitations_alone(
 def test_cleanup_expired_link_explains_itself_and_email_can_still_join(
     api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
 ) -> None:
-    account_id = provisioned(api, JANE)
-    token = last_token_to(JANE)
+    account_id = provision(api, JANE)["account_id"]
+    token = latest_token(JANE)
     clock.advance(days=8)
     assert cleanup() == {"expired": 1}
 
@@ -168,28 +133,28 @@ def test_cleanup_expired_link_explains_itself_and_email_can_still_join(
     assert registered.body["invitation"]["status"] == "expired"
     joined = api.post(f"/v1/accounts/{account_id}/join", {"email": JANE})
     assert joined.status == 202, joined.body
-    assert api.post("/v1/invitations/accept", {"token": last_token_to(JANE)}).status == 200
+    assert api.post("/v1/invitations/accept", {"token": latest_token(JANE)}).status == 200
 
 
 def test_cleanup_expired_link_can_be_renewed(api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]) -> None:
-    provisioned(api, JANE)
-    token = last_token_to(JANE)
+    provision(api, JANE)["account_id"]
+    token = latest_token(JANE)
     clock.advance(days=8)
     assert cleanup() == {"expired": 1}
 
     renewed = api.post("/v1/invitations/renew", {"token": token})
 
     assert renewed.status == 202, renewed.body
-    assert last_token_to(JANE) != token
-    assert api.post("/v1/invitations/preview", {"token": last_token_to(JANE)}).status == 200
+    assert latest_token(JANE) != token
+    assert api.post("/v1/invitations/preview", {"token": latest_token(JANE)}).status == 200
 
 
 def test_cleanup_reads_only_the_pending_by_expiry_index_and_never_scans(
     api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
 ) -> None:
-    provisioned(api, JANE)
+    provision(api, JANE)["account_id"]
     clock.advance(days=8)
-    requests = DynamoDbRequests()
+    requests = Requests(dynamodb_client())
 
     assert cleanup() == {"expired": 1}
 
@@ -204,19 +169,19 @@ def test_cleanup_reads_do_not_grow_with_invitations_that_are_not_overdue(
     api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
 ) -> None:
     # Given a run with one overdue invitation and nothing else
-    provisioned(api, "overdue1@example.com")
+    provision(api, "overdue1@example.com")["account_id"]
     clock.advance(days=7)
-    requests = DynamoDbRequests()
+    requests = Requests(dynamodb_client())
     assert cleanup() == {"expired": 1}
     queries_alone = len(requests.of("Query"))
     # ... and a second table state: one more overdue, among many fresh and accepted ones
-    provisioned(api, "overdue2@example.com")
+    provision(api, "overdue2@example.com")["account_id"]
     clock.advance(days=7)
     for number in range(20):
-        provisioned(api, f"fresh{number}@example.com")
+        provision(api, f"fresh{number}@example.com")["account_id"]
     for number in range(3):
-        provisioned(api, f"admin{number}@example.com")
-        assert api.post("/v1/invitations/accept", {"token": last_token_to(f"admin{number}@example.com")}).status == 200
+        provision(api, f"admin{number}@example.com")["account_id"]
+        assert api.post("/v1/invitations/accept", {"token": latest_token(f"admin{number}@example.com")}).status == 200
     requests.made.clear()
 
     # When
@@ -234,26 +199,26 @@ def test_cleanup_follows_every_page_of_the_index(
 ) -> None:
     emails = [f"person{number}@example.com" for number in range(7)]
     for email in emails:
-        provisioned(api, email)
+        provision(api, email)["account_id"]
     clock.advance(days=8)
 
     def two_per_page(params: dict[str, Any], **_: Any) -> None:
         params["Limit"] = 2  # what DynamoDB's 1 MB pages do to a big index, here with seven items
 
     dynamodb_client().meta.events.register("provide-client-params.dynamodb.Query", two_per_page)
-    requests = DynamoDbRequests()
+    requests = Requests(dynamodb_client())
 
     assert cleanup() == {"expired": 7}
 
     assert len(requests.of("Query")) >= 4
-    assert [stored_status(last_token_to(email)) for email in emails] == ["expired"] * 7
+    assert [stored_status(latest_token(email)) for email in emails] == ["expired"] * 7
 
 
 def test_accept_then_cleanup_leaves_the_acceptance(
     api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
 ) -> None:
-    account_id = provisioned(api, JANE)
-    token = last_token_to(JANE)
+    account_id = provision(api, JANE)["account_id"]
+    token = latest_token(JANE)
     clock.advance(days=7, seconds=-1)
     assert api.post("/v1/invitations/accept", {"token": token}).status == 200
     clock.advance(seconds=1)
@@ -268,8 +233,8 @@ def test_accept_then_cleanup_leaves_the_acceptance(
 def test_cleanup_then_accept_answers_410_expired(
     api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
 ) -> None:
-    account_id = provisioned(api, JANE)
-    token = last_token_to(JANE)
+    account_id = provision(api, JANE)["account_id"]
+    token = latest_token(JANE)
     clock.advance(days=7)
     assert cleanup() == {"expired": 1}
 

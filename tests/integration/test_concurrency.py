@@ -1,8 +1,13 @@
-"""The SPEC's invariants under concurrency: racing requests through the handlers, on a moto made atomic per request."""
+"""The SPEC's invariants under concurrency: racing requests through the handlers, on a moto made atomic per request.
+
+Threads are released together, and some requests are held between their read and their write, so that each route
+that claims an email (registration, provisioning, an internal invitation) meets each other one in both orders.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -16,13 +21,14 @@ from business_accounts.services import Services
 from business_accounts.tokens import token_hash
 from local.atomic import READS, WRITES, atomic_dynamodb
 from tests.support.api import Answer, Api
-from tests.support.aws import REGION, TABLE_NAMES, sent_emails, stored_invitation_status
+from tests.support.aws import REGION, TABLE_NAMES, emails_to, sent_emails, stored_account_ids, stored_invitation_status
 from tests.support.fakes import FakeClock
-from tests.support.racing import WORKERS, ExecutionEnvironment, outcomes, together
+from tests.support.racing import WORKERS, ExecutionEnvironment, HeldTransaction, outcomes, together
+from tests.support.story import JANE, administrators, provision
 from tools.functions import functions
 
-JANE = "jane@example.com"
-RACING_FUNCTIONS = ("RegisterFunction", "JoinFunction", "InvitationTokenFunction")
+BOB = "bob@example.com"
+RACING_FUNCTIONS = ("RegisterFunction", "JoinFunction", "InvitationTokenFunction", "InternalFunction")
 RACERS = ("accept", "cleanup")
 
 
@@ -38,27 +44,11 @@ def environments(api: Api) -> Iterator[list[ExecutionEnvironment]]:
         yield found
 
 
-def provisioned(api: Api, email: str = JANE) -> str:
-    answer = api.post(
-        "/v1/internal/accounts", {"company_name": "ACME Ltd", "administrator_email": email, "created_via": "sales"}
-    )
-    assert answer.status == 201, answer.body
-    account_id: str = answer.body["account_id"]
-    return account_id
-
-
 def stored(table: str) -> list[dict[str, object]]:
     items: list[dict[str, object]] = boto3.client("dynamodb", region_name=REGION).scan(TableName=TABLE_NAMES[table])[
         "Items"
     ]
     return items
-
-
-def administrators(api: Api, account_id: str) -> list[dict[str, str]]:
-    answer = api.get(f"/v1/internal/accounts/{account_id}")
-    assert answer.status == 200, answer.body
-    found: list[dict[str, str]] = answer.body["administrators"]
-    return found
 
 
 # --- The lock itself ---
@@ -110,7 +100,7 @@ def test_concurrent_registrations_of_one_email_create_exactly_one_account(
 def test_concurrent_accepts_of_one_token_make_exactly_one_200(
     api: Api, environments: list[ExecutionEnvironment]
 ) -> None:
-    account_id = provisioned(api)
+    account_id = provision(api)["account_id"]
     token = sent_emails()[-1].token
 
     def accept(lambda_env: ExecutionEnvironment) -> Answer:
@@ -127,7 +117,7 @@ def test_concurrent_accepts_of_one_token_make_exactly_one_200(
 def test_concurrent_joins_send_exactly_one_email(
     api: Api, clock: FakeClock, environments: list[ExecutionEnvironment]
 ) -> None:
-    account_id = provisioned(api)
+    account_id = provision(api)["account_id"]
     clock.advance(seconds=61)
     mailed_before = len(sent_emails())
 
@@ -150,7 +140,7 @@ def test_concurrent_joins_send_exactly_one_email(
 def test_accept_racing_a_newer_invitation_ends_in_one_consistent_state(
     api: Api, clock: FakeClock, environments: list[ExecutionEnvironment], accept_first: bool, round_number: int
 ) -> None:
-    account_id = provisioned(api)
+    account_id = provision(api)["account_id"]
     token = sent_emails()[-1].token
     clock.advance(seconds=61)
 
@@ -187,7 +177,7 @@ def test_accept_racing_the_cleanup_at_expiry_ends_in_one_consistent_state(
 ) -> None:
     from business_accounts import cleanup  # after the environment is set: it brings Powertools' metrics with it
 
-    account_id = provisioned(api)
+    account_id = provision(api)["account_id"]
     token = sent_emails()[-1].token
     expires_at = clock.now + timedelta(days=7)
     clock.now = expires_at - timedelta(seconds=1)  # the link is still good for the person accepting...
@@ -222,7 +212,7 @@ def test_accepts_of_a_just_expired_token_racing_the_cleanup_all_answer_410(
 ) -> None:
     from business_accounts import cleanup
 
-    account_id = provisioned(api)
+    account_id = provision(api)["account_id"]
     token = sent_emails()[-1].token
     clock.advance(days=7)  # exactly at expires_at: expired for everyone
 
@@ -240,3 +230,169 @@ def test_accepts_of_a_just_expired_token_racing_the_cleanup_all_answer_410(
     }
     assert stored_invitation_status(token) == "expired"
     assert administrators(api, account_id) == [{"email": JANE, "state": "invited"}]
+
+
+# --- One account per email, whichever routes race for it ---
+
+
+def register(lambda_env: ExecutionEnvironment) -> Answer:
+    return lambda_env.post("/v1/accounts", {"email": JANE, "company_name": "Jane's Company"})
+
+
+def provision_in(lambda_env: ExecutionEnvironment) -> Answer:
+    return lambda_env.post(
+        "/v1/internal/accounts", {"company_name": "ACME Ltd", "administrator_email": JANE, "created_via": "sales"}
+    )
+
+
+def accounts_holding(api: Api, email: str) -> dict[str, str]:
+    """Every stored account whose administrators include `email`, with its state there."""
+    held = {}
+    for account_id in stored_account_ids():
+        states = [admin["state"] for admin in administrators(api, account_id) if admin["email"] == email]
+        assert len(states) <= 1, (account_id, states)
+        if states:
+            held[account_id] = states[0]
+    return held
+
+
+def registering_after(delay: float) -> Callable[[ExecutionEnvironment], Answer]:
+    """Register, `delay` seconds after the threads are released: slides the registration across the other request."""
+
+    def call(lambda_env: ExecutionEnvironment) -> Answer:
+        time.sleep(delay)
+        return register(lambda_env)
+
+    return call
+
+
+# From "both at once" (either may win) to "the other request is written before the registration starts".
+REGISTER_DELAYS = [0.0, 0.0, 0.0, 0.001, 0.002, 0.004, 0.008, 0.05]
+
+
+@pytest.mark.parametrize("register_delay", REGISTER_DELAYS)
+def test_register_racing_provision_of_one_email_has_exactly_one_winner(
+    api: Api, environments: list[ExecutionEnvironment], register_delay: float
+) -> None:
+    # Given nobody holds JANE's email
+    # When she registers while sales provisions an account for her
+    provisioned, registered = together(environments, provision_in, registering_after(register_delay))
+
+    # Then exactly one wins, the other is told who did, and the email is in exactly one account
+    assert sorted([registered.status, provisioned.status]) == [201, 409], (registered.body, provisioned.body)
+    (account_id,) = stored_account_ids()
+    if registered.status == 201:
+        assert provisioned.code == "ALREADY_REGISTERED", provisioned.body
+        assert provisioned.body["account"]["account_id"] == registered.body["account_id"] == account_id
+        assert accounts_holding(api, JANE) == {account_id: "active"}
+        assert emails_to(JANE) == 0
+    else:
+        assert registered.code == "PENDING_INVITATION", registered.body
+        assert registered.body["account"]["account_id"] == provisioned.body["account_id"] == account_id
+        assert registered.body["invitation"]["status"] == "pending"
+        assert accounts_holding(api, JANE) == {account_id: "invited"}
+        assert emails_to(JANE) == 1
+
+
+def test_registers_racing_provisions_of_one_email_have_exactly_one_winner(
+    api: Api, environments: list[ExecutionEnvironment]
+) -> None:
+    # Given nobody holds JANE's email
+    # When half the workers register her and the other half provision an account for her, all at once
+    half = WORKERS // 2
+    answers = together(environments, *[register] * half, *[provision_in] * (WORKERS - half))
+
+    # Then exactly one answer is a 201, every other one a 409 naming the winner's account
+    statuses = outcomes(answers)
+    assert statuses[(201, None)] == 1, [answer.body for answer in answers]
+    (winner,) = [answer for answer in answers if answer.status == 201]
+    losers = [answer for answer in answers if answer is not winner]
+    expected = "ALREADY_REGISTERED" if "administrator_email" in winner.body else "PENDING_INVITATION"
+    assert {(answer.status, answer.code) for answer in losers} == {(409, expected)}, [a.body for a in losers]
+    assert all(answer.body["account"]["account_id"] == winner.body["account_id"] for answer in losers)
+    assert stored_account_ids() == {winner.body["account_id"]}
+    assert list(accounts_holding(api, JANE)) == [winner.body["account_id"]]
+    assert emails_to(JANE) == (0 if expected == "ALREADY_REGISTERED" else 1)
+
+
+@pytest.mark.parametrize("register_delay", REGISTER_DELAYS)
+def test_register_racing_internal_invitation_of_one_email_has_exactly_one_winner(
+    api: Api, environments: list[ExecutionEnvironment], register_delay: float
+) -> None:
+    # Given Globex Corp exists (BOB invited) and nobody holds JANE's email
+    globex = provision(api, BOB, "Globex Corp", "reseller")["account_id"]
+
+    def invite(lambda_env: ExecutionEnvironment) -> Answer:
+        return lambda_env.post(f"/v1/internal/accounts/{globex}/invitations", {"email": JANE})
+
+    # When JANE registers while a Globex administrator invites her
+    invited, registered = together(environments, invite, registering_after(register_delay))
+
+    # Then exactly one wins, the other is told who did, and the email is in exactly one account
+    assert sorted([registered.status, invited.status]) == [201, 409], (registered.body, invited.body)
+    held = accounts_holding(api, JANE)
+    assert len(held) == 1, held
+    assert administrators(api, globex)[0] == {"email": BOB, "state": "invited"}
+    if registered.status == 201:
+        assert invited.code == "ALREADY_REGISTERED", invited.body
+        assert invited.body["account"]["account_id"] == registered.body["account_id"]
+        assert held == {registered.body["account_id"]: "active"}
+        assert stored_account_ids() == {globex, registered.body["account_id"]}
+        assert emails_to(JANE) == 0
+    else:
+        assert registered.code == "PENDING_INVITATION", registered.body
+        assert registered.body["account"]["account_id"] == globex
+        assert held == {globex: "invited"}
+        assert stored_account_ids() == {globex}
+        assert emails_to(JANE) == 1
+
+
+# (the request held between its read and its write, the one that commits meanwhile, what the held one answers)
+INTERLEAVINGS = {
+    "provision-held-register-commits": ("provision", "register", "ALREADY_REGISTERED"),
+    "invite-held-register-commits": ("invite", "register", "ALREADY_REGISTERED"),
+    "provision-held-invite-commits": ("provision", "invite", "PENDING_INVITATION"),
+    "invite-held-provision-commits": ("invite", "provision", "PENDING_INVITATION"),
+}
+
+
+@pytest.mark.parametrize("interleaving", INTERLEAVINGS)
+def test_request_for_an_email_claimed_between_its_read_and_write_answers_409_naming_the_winner(
+    api: Api, environments: list[ExecutionEnvironment], interleaving: str
+) -> None:
+    # Given Globex Corp exists (BOB invited) and nobody holds JANE's email
+    globex = provision(api, BOB, "Globex Corp", "reseller")["account_id"]
+    requests: dict[str, Callable[[ExecutionEnvironment], Answer]] = {
+        "register": register,
+        "provision": provision_in,
+        "invite": lambda lambda_env: lambda_env.post(f"/v1/internal/accounts/{globex}/invitations", {"email": JANE}),
+    }
+    held_name, winner_name, expected_code = INTERLEAVINGS[interleaving]
+    hold = HeldTransaction()
+
+    # When one request has found the email free, and another claims it before the first one writes
+    held, winner = together(environments, hold.held(requests[held_name]), hold.meanwhile(requests[winner_name]))
+
+    # Then the one that committed wins, and the held one answers the 409 the email now deserves
+    assert winner.status == 201, winner.body
+    assert (held.status, held.code) == (409, expected_code), held.body
+    winning_account = globex if winner_name == "invite" else winner.body["account_id"]
+    assert held.body["account"]["account_id"] == winning_account
+    state = "active" if winner_name == "register" else "invited"
+    assert accounts_holding(api, JANE) == {winning_account: state}
+    assert stored_account_ids() == {globex, winning_account}
+    assert emails_to(JANE) == (0 if winner_name == "register" else 1)
+
+
+def test_concurrent_provisions_of_one_email_create_one_account_and_answer_every_other_pending_invitation(
+    api: Api, environments: list[ExecutionEnvironment]
+) -> None:
+    # Given nobody holds JANE's email
+    # When every worker provisions an account for her at once
+    answers = together(environments, *[provision_in] * WORKERS)
+
+    # Then one account is created and every other request is told the email is invited to it
+    assert outcomes(answers) == {(201, None): 1, (409, "PENDING_INVITATION"): WORKERS - 1}, [a.body for a in answers]
+    (winner,) = [answer for answer in answers if answer.status == 201]
+    assert stored_account_ids() == {winner.body["account_id"]}
+    assert emails_to(JANE) == 1

@@ -1,18 +1,22 @@
-"""DynamoDB failing or out of reach: a lost race is retried, a busy or unreachable table is 503, a bug is not a race."""
+"""DynamoDB failing or out of reach, and bugs: a lost race is retried, a busy or unreachable table is 503, a bug is
+not a race, and no failure on any route answers more than a bare `{code, message}` naming nothing internal."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from unittest.mock import patch
 
 import pytest
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
-from business_accounts.services import dynamodb_client
+from business_accounts.services import Services, dynamodb_client, services
+from tests.support.answers import assert_bare_server_error, assert_declares_json
 from tests.support.api import Api
 from tests.support.aws import sent_emails
 from tests.support.fakes import FakeClock
-from tests.support.faults import failing, unreachable
+from tests.support.faults import ExplodingStore, failing, unreachable
+from tests.support.routes import ROUTES, Standing
 from tests.support.story import JANE, provision
 
 ENDPOINT = "https://dynamodb.eu-west-1.amazonaws.com"
@@ -102,3 +106,66 @@ def test_dynamodb_server_error_answers_503_service_unavailable(api: Api) -> None
         answer = api.post("/v1/invitations/preview", {"token": "t" * 43})
 
     assert (answer.status, answer.code) == (503, "SERVICE_UNAVAILABLE"), answer.body
+
+
+@pytest.mark.parametrize(
+    "error_code", ["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"]
+)
+def test_dynamodb_throttling_code_answers_503_service_unavailable_and_a_retry_works(
+    api: Api, standing: Standing, error_code: str
+) -> None:
+    # Given DynamoDB throttles the next request
+    with failing(dynamodb_client(), "get_item", error_code):
+        # When a link is previewed
+        throttled = api.post("/v1/invitations/preview", {"token": standing.token})
+
+    # Then the answer is 503 SERVICE_UNAVAILABLE with Retry-After, and the retry works
+    assert (throttled.status, throttled.code) == (503, "SERVICE_UNAVAILABLE"), throttled.body
+    assert set(throttled.body) == {"code", "message"}
+    assert throttled.header("Retry-After") == "1"
+    retry = api.post("/v1/invitations/preview", {"token": standing.token})
+    assert (retry.status, retry.body["status"]) == (200, "pending"), retry.body
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_dynamodb_throttling_on_any_route_answers_503_service_unavailable_as_json(
+    api: Api, standing: Standing, route: str
+) -> None:
+    # Given DynamoDB throttles the route's first request
+    with failing(dynamodb_client(), ROUTES[route].first_dynamodb_call, "ProvisionedThroughputExceededException"):
+        # When the route is called
+        answer = ROUTES[route].succeed(api, standing)
+
+    # Then it answers 503 SERVICE_UNAVAILABLE, in JSON, with when to try again
+    assert (answer.status, answer.code) == (503, "SERVICE_UNAVAILABLE"), answer.body
+    assert_declares_json(answer)
+    assert set(answer.body) == {"code", "message"}
+    assert answer.header("Retry-After") == "1"
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_dynamodb_unexpected_error_on_any_route_answers_a_bare_5xx_naming_nothing_internal(
+    api: Api, standing: Standing, route: str
+) -> None:
+    # Given DynamoDB fails the route's first request in a way the service does not expect
+    with failing(dynamodb_client(), ROUTES[route].first_dynamodb_call, "InternalServerError", status=500):
+        # When the route is called
+        answer = ROUTES[route].succeed(api, standing)
+
+    # Then it answers a bare {code, message} 5xx that names nothing inside the service
+    assert_bare_server_error(answer)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_store_exception_on_any_route_answers_internal_error_naming_nothing_internal(
+    api: Api, runtime: Services, standing: Standing, route: str
+) -> None:
+    # Given the store raises an exception whose message is full of internals
+    services.use(dataclasses.replace(runtime, store=ExplodingStore()))  # type: ignore[arg-type]
+
+    # When the route is called
+    answer = ROUTES[route].succeed(api, standing)
+
+    # Then none of it reaches the answer
+    assert_bare_server_error(answer)
+    assert answer.code == "INTERNAL_ERROR"

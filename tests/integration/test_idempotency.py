@@ -10,8 +10,8 @@ import pytest
 
 from tests.support.api import Answer, Api
 from tests.support.aws import TABLE_NAMES
+from tests.support.story import JANE
 
-JANE = "jane@example.com"
 BODY = {"email": JANE, "company_name": "ACME Ltd", "country": "DE"}
 
 

@@ -1,14 +1,19 @@
-"""The invitation email as SES (on moto) received it: sender, parts, company, link, expiry and why it was sent."""
+"""The invitation email as SES (on moto) received it: sender, parts, company, link, expiry, why it was sent, and the
+configuration set it was sent with."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
+import boto3
 import pytest
 
+from business_accounts.config import load_settings
+from business_accounts.services import build_services, services, sesv2_client
 from tests.conftest import ACCEPT_PAGE_URL
 from tests.support.api import Api
-from tests.support.aws import SENDER, SentEmail, sent_emails
+from tests.support.aws import REGION, SENDER, Requests, SentEmail, emails_to, sent_emails
 from tests.support.fakes import FakeClock
 from tests.support.story import JANE, provision
 
@@ -171,3 +176,55 @@ def test_invitation_email_says_what_to_do_if_unexpected(api: Api) -> None:
     for part in (email.text, email.html):
         assert "expect" in part.lower()
         assert "ignore this email" in part.lower()
+
+
+# --- SES_CONFIGURATION_SET, through a handler ---
+
+
+def api_configured(monkeypatch: pytest.MonkeyPatch, clock: FakeClock, configuration_set: str | None) -> Api:
+    """The handlers' services built from an environment with this SES_CONFIGURATION_SET (None: not set at all)."""
+    if configuration_set is None:
+        monkeypatch.delenv("SES_CONFIGURATION_SET", raising=False)
+    else:
+        monkeypatch.setenv("SES_CONFIGURATION_SET", configuration_set)
+    load_settings.cache_clear()
+    services.use(dataclasses.replace(build_services(load_settings()), clock=clock))
+    return Api()
+
+
+def test_invitation_email_with_configuration_set_env_names_it_in_every_send_email(
+    aws: None, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the functions are configured with SES_CONFIGURATION_SET=x
+    boto3.client("sesv2", region_name=REGION).create_configuration_set(ConfigurationSetName="x")
+    api = api_configured(monkeypatch, clock, "x")
+    requests = Requests(sesv2_client())
+
+    # When invitations are sent through the internal API and through Join
+    account = provision(api)
+    clock.advance(seconds=61)
+    joined = api.post(f"/v1/accounts/{account['account_id']}/join", {"email": JANE})
+
+    # Then each SendEmail names configuration set x
+    assert joined.status == 202, joined.body
+    assert [request.get("ConfigurationSetName") for request in requests.of("SendEmail")] == ["x", "x"]
+    assert emails_to(JANE) == 2
+
+
+@pytest.mark.parametrize("configuration_set", ["", None], ids=["empty", "unset"])
+def test_invitation_email_without_configuration_set_env_sends_no_configuration_set_name(
+    aws: None, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, configuration_set: str | None
+) -> None:
+    # Given SES_CONFIGURATION_SET is empty or not set
+    api = api_configured(monkeypatch, clock, configuration_set)
+    requests = Requests(sesv2_client())
+
+    # When an invitation is sent through a handler
+    provision(api)
+
+    # Then the SendEmail request carries no ConfigurationSetName at all
+    made = requests.of("SendEmail")
+    assert len(made) == 1
+    assert "ConfigurationSetName" not in made[0]
+    assert made[0]["FromEmailAddress"] == load_settings().sender_email
+    assert emails_to(JANE) == 1

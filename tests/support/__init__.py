@@ -1,1 +1,1 @@
-"""Test support: AWS resources from template.yaml on moto, API Gateway events, fakes and helpers."""
+"""Test support: AWS on moto from template.yaml, the API through its handlers, racing, faults, output, story steps."""

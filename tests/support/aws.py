@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from boto3.dynamodb.conditions import Attr
 
 from business_accounts.tokens import token_hash
 from local import emulator
@@ -54,6 +55,11 @@ def sent_emails() -> list[SentEmail]:
     return [SentEmail(mail.sender, mail.to, mail.subject, mail.text, mail.html) for mail in reversed(mails(REGION))]
 
 
+def emails_to(address: str) -> int:
+    """How many of the emails SES accepted went to `address`."""
+    return sum(1 for mail in sent_emails() if address in mail.to)
+
+
 class CallCounter:
     """Counts the AWS operations a client makes, through botocore's event hooks: `{"dynamodb.Query": 1, ...}`."""
 
@@ -77,10 +83,42 @@ class CallCounter:
         self.calls.clear()
 
 
-def stored_invitation_status(token: str) -> str:
-    """The status as stored (not as computed on read) of the invitation behind `token`."""
-    item = boto3.client("dynamodb", region_name=REGION).get_item(
+class Requests:
+    """Every request a client makes, with its parameters, through botocore's hooks: `("SendEmail", {...})`, ..."""
+
+    def __init__(self, client: Any) -> None:
+        self.made: list[tuple[str, dict[str, Any]]] = []
+        service = client.meta.service_model.service_name
+        client.meta.events.register(f"provide-client-params.{service}", self._record)
+
+    def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        self.made.append((model.name, dict(params)))
+
+    def of(self, operation: str) -> list[dict[str, Any]]:
+        """The parameters of each `operation` request, oldest first."""
+        return [params for name, params in self.made if name == operation]
+
+    def names(self) -> set[str]:
+        """The operations requested at least once."""
+        return {name for name, _ in self.made}
+
+
+def stored_account_ids() -> set[str]:
+    """The account ids in the accounts table: no route lists accounts, and a refused request returns no id."""
+    table = boto3.resource("dynamodb", region_name=REGION).Table(TABLE_NAMES["AccountsTable"])
+    items = table.scan(FilterExpression=Attr("sk").eq("ACCOUNT"), ConsistentRead=True)["Items"]
+    return {str(item["account_id"]) for item in items}
+
+
+def stored_invitation(token: str) -> dict[str, Any]:
+    """The invitation item behind `token`, as DynamoDB stores it (attribute values typed, `{"S": ...}`)."""
+    item: dict[str, Any] = boto3.client("dynamodb", region_name=REGION).get_item(
         TableName=TABLE_NAMES["InvitationsTable"], Key={"token_hash": {"S": token_hash(token)}}, ConsistentRead=True
     )["Item"]
-    status: str = item["status"]["S"]
+    return item
+
+
+def stored_invitation_status(token: str) -> str:
+    """The status as stored (not as computed on read) of the invitation behind `token`."""
+    status: str = stored_invitation(token)["status"]["S"]
     return status

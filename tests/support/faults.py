@@ -1,14 +1,19 @@
-"""Failing AWS on purpose: a DynamoDB or SES call answering an error, or an endpoint that cannot be reached."""
+"""Failing on purpose: an AWS call answering an error, an endpoint that cannot be reached, a store that explodes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
+import botocore.endpoint
+import pytest
 from botocore.exceptions import BotoCoreError
 from botocore.stub import Stubber
+
+from business_accounts.services import sesv2_client
 
 
 @contextmanager
@@ -18,6 +23,11 @@ def failing(client: Any, operation: str, error_code: str, status: int = 400, **m
         stubber.add_client_error(operation, error_code, http_status_code=status, modeled_fields=modeled or None)
         yield
         stubber.assert_no_pending_responses()
+
+
+def ses_refuses(error_code: str = "MessageRejected", status: int = 400) -> AbstractContextManager[None]:
+    """The service's next SES call, which must be SendEmail, is refused as SES refuses (`failing` on its client)."""
+    return failing(sesv2_client(), "send_email", error_code, status)
 
 
 @dataclass
@@ -42,3 +52,24 @@ def unreachable(client: Any, operation: str, error: BotoCoreError) -> Iterator[U
         yield hook
     finally:
         client.meta.events.unregister(event, hook)
+
+
+class ExplodingStore:
+    """A store whose every method fails with a message full of internals, as an unforeseen bug would."""
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        def explode(*_: Any, **__: Any) -> Any:
+            raise RuntimeError(
+                "Traceback (most recent call last):\n"
+                f'  File "/opt/python/business_accounts/store.py", line 42, in {name}\n'
+                "botocore.errorfactory.ResourceNotFoundException: dynamodb table AccountsTable"
+            )
+
+        return explode
+
+
+def record_retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """botocore retries transport errors with back-off; the delays are recorded in the list instead of slept."""
+    slept: list[float] = []
+    monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=slept.append))
+    return slept

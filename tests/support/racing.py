@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -10,8 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any, ClassVar
 
-from tests.support.api import Answer, routes
-from tests.support.events import LambdaContext, api_event
+from business_accounts.http import JsonRequest, json_object
+from business_accounts.services import dynamodb_client
+from tests.support.api import Answer, Api
 from tools.functions import Function, load_module
 
 WORKERS = 10
@@ -21,11 +21,15 @@ def _keep_requests_apart(app: Any) -> None:
     """Powertools puts the request it resolves on a class attribute (`current_event`, likewise the Lambda context),
     shared by every resolver in the process; threads racing different routes could then validate one request's body
     against the other's route. On Lambda one environment resolves one request at a time, so here each copy's
-    resolver keeps its request on itself, where every read of `app.current_event` finds it first."""
+    resolver keeps its request on itself, where every read of `app.current_event` finds it first.
+
+    The request is read as the service's resolver reads it (http.py's `ApiResolver`: a `JsonRequest` under the
+    `json_object` body rule), built from those public names rather than through Powertools' private conversion.
+    """
     shared_resolve = app.resolve
 
     def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        app.current_event = app._to_proxy_event(event)
+        app.current_event = JsonRequest(event, json_object)
         app.lambda_context = context
         answer: dict[str, Any] = shared_resolve(event, context)
         return answer
@@ -33,7 +37,7 @@ def _keep_requests_apart(app: Any) -> None:
     app.resolve = resolve
 
 
-class ExecutionEnvironment:
+class ExecutionEnvironment(Api):
     """One Lambda execution environment: its own copy of each handler module, as each environment has on Lambda.
 
     Powertools' resolver keeps the request being resolved in the module's `app` (`app.context`, cleared when a
@@ -42,13 +46,14 @@ class ExecutionEnvironment:
     thread gets an environment of its own; the layer package stays shared, as one process has it. Its
     Powertools logger and metrics are process-wide too: under threads a log line may carry another request's
     correlation id, and a metric may be flushed with another invocation's EMF line; no assertion here reads them.
+    Requests are routed and answered as `Api` does them; only the handler comes from this environment's copy.
     """
 
     _modules: ClassVar[dict[tuple[int, str], ModuleType]] = {}
 
     def __init__(self, number: int) -> None:
+        super().__init__()
         self.number = number
-        self._routes = routes()
 
     def load(self, function: Function) -> ModuleType:
         key = (self.number, function.logical_id)
@@ -58,20 +63,10 @@ class ExecutionEnvironment:
             self._modules[key] = module
         return self._modules[key]
 
-    def request(self, method: str, path: str, body: Any = None) -> Answer:
-        for route in self._routes:
-            match = route.pattern.match(path)
-            if route.method == method and match:
-                event = api_event(method, route.resource, path_parameters=match.groupdict(), body=body)
-                handler = getattr(self.load(route.function), route.function.handler.rpartition(".")[2])
-                raw = handler(event, LambdaContext(function_name=route.function.logical_id))
-                headers = {name: values[-1] for name, values in (raw.get("multiValueHeaders") or {}).items()}
-                headers |= raw.get("headers") or {}
-                return Answer(raw["statusCode"], headers, json.loads(raw["body"]) if raw.get("body") else None)
-        raise AssertionError(f"template.yaml has no route for {method} {path}")
-
-    def post(self, path: str, body: Any) -> Answer:
-        return self.request("POST", path, body)
+    def handler(self, function: Function) -> Callable[[dict[str, Any], Any], Any]:
+        """The function's handler in this environment's own copy of its module."""
+        found: Callable[[dict[str, Any], Any], Any] = getattr(self.load(function), function.handler.rpartition(".")[2])
+        return found
 
 
 def together[T](environments: list[ExecutionEnvironment], *calls: Callable[[ExecutionEnvironment], T]) -> list[T]:
@@ -91,4 +86,43 @@ def together[T](environments: list[ExecutionEnvironment], *calls: Callable[[Exec
 
 
 def outcomes(answers: list[Answer]) -> Counter[tuple[int, str | None]]:
+    """How many answers had each (status, code): `{(201, None): 1, (409, "ALREADY_REGISTERED"): 9}`."""
     return Counter((answer.status, answer.code) for answer in answers)
+
+
+class HeldTransaction:
+    """Holds one request's first DynamoDB transaction until released: forces "it reads, another request commits,
+    it writes", the interleaving where only the conditions of the transaction keep the email in one account."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self.reached = threading.Event()
+        self.release = threading.Event()
+        dynamodb_client().meta.events.register("before-call.dynamodb.TransactWriteItems", self._hold)
+
+    def _hold(self, **_: Any) -> None:
+        if getattr(self._local, "holding", False):
+            self._local.holding = False  # only the first: a retry after the conflict goes straight through
+            self.reached.set()
+            assert self.release.wait(timeout=10)
+
+    def held(self, call: Callable[[ExecutionEnvironment], Answer]) -> Callable[[ExecutionEnvironment], Answer]:
+        """`call`, whose first transaction waits until the `meanwhile` request has answered."""
+
+        def run(lambda_env: ExecutionEnvironment) -> Answer:
+            self._local.holding = True
+            return call(lambda_env)
+
+        return run
+
+    def meanwhile(self, call: Callable[[ExecutionEnvironment], Answer]) -> Callable[[ExecutionEnvironment], Answer]:
+        """`call`, made once the held request has read and reached its transaction; then the held one goes on."""
+
+        def run(lambda_env: ExecutionEnvironment) -> Answer:
+            assert self.reached.wait(timeout=10), "the held request never reached its transaction"
+            try:
+                return call(lambda_env)
+            finally:
+                self.release.set()
+
+        return run

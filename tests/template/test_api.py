@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tools.functions import functions
+from tools.functions import functions, template
 
 
-def _api_events() -> list[tuple[str, dict[str, Any]]]:
+def _api_events() -> list[tuple[str, str, dict[str, Any]]]:
+    """Each `Api` event of the template's functions: its path, its method and its properties."""
     return [
-        (event["Properties"]["Path"], event["Properties"])
+        (event["Properties"]["Path"], event["Properties"]["Method"].upper(), event["Properties"])
         for function in functions().values()
         for event in function.properties.get("Events", {}).values()
         if event["Type"] == "Api"
@@ -18,12 +19,28 @@ def _api_events() -> list[tuple[str, dict[str, Any]]]:
 
 
 def test_internal_routes_require_iam_and_public_routes_do_not() -> None:
-    for path, properties in _api_events():
+    for path, _, properties in _api_events():
         authorizer = properties.get("Auth", {}).get("Authorizer")
         if path.startswith("/v1/internal/"):
             assert authorizer == "AWS_IAM", path
         else:
             assert authorizer in (None, "NONE"), path
+
+
+def test_template_signs_every_internal_route_with_iam_and_no_public_route() -> None:
+    routes = _api_events()
+    internal = [(path, method, props) for path, method, props in routes if path.startswith("/v1/internal/")]
+    public = [(path, method, props) for path, method, props in routes if not path.startswith("/v1/internal/")]
+
+    assert len(internal) == 5
+    assert public
+    for path, method, props in internal:
+        assert props.get("Auth", {}).get("Authorizer") == "AWS_IAM", (method, path)
+    for path, method, props in public:
+        assert props.get("Auth", {}).get("Authorizer") in (None, "NONE"), (method, path)
+    api_properties = template()["Resources"]["BusinessAccountsApi"]["Properties"]
+    assert api_properties.get("Auth", {}).get("DefaultAuthorizer") in (None, "NONE")
+    assert "Api" not in template().get("Globals", {})
 
 
 def test_internal_routes_are_aws_iam_in_the_transformed_api(transformed: dict[str, Any]) -> None:
