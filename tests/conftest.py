@@ -1,47 +1,31 @@
-"""Fixtures: a fresh environment per test, AWS on moto built from template.yaml, fakes and the API."""
+"""Fixtures: a fresh environment per test, AWS on moto built from template.yaml, fakes and the API.
+
+moto is imported by the fixtures that use it, so tests/unit (which may not) never loads it.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
-from moto import mock_aws
 
 from business_accounts import idempotency
 from business_accounts.config import load_settings
 from business_accounts.services import Services, build_services, dynamodb_client, services, sesv2_client
-from tests.support.api import Api
-from tests.support.aws import REGION, SENDER, TABLE_NAMES, CallCounter, create_tables, verify_sender
+from tests.support.environment import ENVIRONMENT
 from tests.support.fakes import FakeClock, RecordingMailer, SequentialTokens
+
+if TYPE_CHECKING:
+    from tests.support.api import Api
+    from tests.support.aws import CallCounter
 
 # Property tests repeat exactly (no example database, a fixed derivation) and allow a slow first example:
 # this machine is shared, and a time limit would make them flaky rather than stricter.
 settings.register_profile("repeatable", derandomize=True, database=None, deadline=None)
 settings.load_profile("repeatable")
-
-ACCEPT_PAGE_URL = "https://account.example.com/invitations/accept"
-ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": REGION,
-    "AWS_REGION": REGION,
-    "ACCOUNTS_TABLE": TABLE_NAMES["AccountsTable"],
-    "INVITATIONS_TABLE": TABLE_NAMES["InvitationsTable"],
-    "IDEMPOTENCY_TABLE": TABLE_NAMES["IdempotencyTable"],
-    "SENDER_EMAIL": SENDER,
-    "SES_CONFIGURATION_SET": "",
-    "ACCEPT_PAGE_URL": ACCEPT_PAGE_URL,
-    "PORTAL_ORIGIN": "https://account.example.com",
-    "INVITATION_TTL_SECONDS": "604800",
-    "INVITE_COOLDOWN_SECONDS": "60",
-    "INVITE_DAILY_LIMIT": "10",
-    "POWERTOOLS_SERVICE_NAME": "business-accounts",
-    "POWERTOOLS_METRICS_NAMESPACE": "BusinessAccounts",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-}
 
 
 def _forget_instances() -> None:
@@ -66,6 +50,10 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
 @pytest.fixture
 def aws() -> Iterator[None]:
     """DynamoDB and SES v2 on moto, in process, with the template's tables and the verified sender."""
+    from moto import mock_aws
+
+    from tests.support.aws import create_tables, verify_sender
+
     with mock_aws():
         create_tables()
         verify_sender()
@@ -88,13 +76,6 @@ def mailer() -> RecordingMailer:
 
 
 @pytest.fixture
-def logic(aws: None, clock: FakeClock, tokens: SequentialTokens, mailer: RecordingMailer) -> Services:
-    """Collaborators for calling the logic directly: the real store on moto, fake clock, tokens and mailer."""
-    built = build_services(load_settings())
-    return dataclasses.replace(built, mailer=mailer, clock=clock, new_token=tokens)
-
-
-@pytest.fixture
 def runtime(aws: None, clock: FakeClock) -> Services:
     """What the handlers use: everything real on moto (SES v2 included) except the clock, which tests move."""
     wired = dataclasses.replace(build_services(load_settings()), clock=clock)
@@ -104,12 +85,16 @@ def runtime(aws: None, clock: FakeClock) -> Services:
 
 @pytest.fixture
 def api(runtime: Services) -> Api:
+    from tests.support.api import Api
+
     return Api()
 
 
 @pytest.fixture
 def calls(runtime: Services) -> CallCounter:
     """Counts the DynamoDB and SES calls the service makes (the idempotency store has its own client)."""
+    from tests.support.aws import CallCounter
+
     counter = CallCounter()
     counter.attach(dynamodb_client())
     counter.attach(sesv2_client())

@@ -11,9 +11,9 @@ import pytest
 
 from business_accounts.config import load_settings
 from business_accounts.services import build_services, services, sesv2_client
-from tests.conftest import ACCEPT_PAGE_URL
 from tests.support.api import Api
 from tests.support.aws import REGION, SENDER, Requests, SentEmail, emails_to, sent_emails
+from tests.support.environment import ACCEPT_PAGE_URL
 from tests.support.fakes import FakeClock
 from tests.support.story import JANE, provision
 

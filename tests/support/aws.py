@@ -14,16 +14,10 @@ from business_accounts.tokens import token_hash
 from local import emulator
 from local.cloudformation import Stack
 from local.inbox import mails
+from tests.support.environment import REGION, SENDER, TABLE_NAMES
 from tools.functions import template
 
-REGION = "eu-west-1"
-SENDER = "no-reply@example.com"  # the template's SenderEmail default
-# Tables are named after their logical IDs, as in the local stack.
-TABLE_NAMES = {
-    "AccountsTable": "AccountsTable",
-    "InvitationsTable": "InvitationsTable",
-    "IdempotencyTable": "IdempotencyTable",
-}
+__all__ = ["REGION", "SENDER", "TABLE_NAMES"]  # and the helpers below
 
 
 def create_tables() -> None:

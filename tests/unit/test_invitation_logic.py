@@ -1,15 +1,12 @@
-"""The invitation logic called directly, with a fake clock, predictable tokens and a recording mailer."""
+"""The invitation logic called directly on an in-memory store, with a fake clock, tokens and a recording mailer."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
-import boto3
 import pytest
 
 from business_accounts import accounts, api, invitations
-from business_accounts.config import load_settings
 from business_accounts.errors import (
     EmailDeliveryFailed,
     InvitationExpired,
@@ -17,11 +14,9 @@ from business_accounts.errors import (
     InvitationSuperseded,
     PendingInvitationExists,
 )
-from business_accounts.services import Services, build_services
-from business_accounts.tokens import token_hash
+from business_accounts.services import Services
 from business_accounts.types import InvitationStatus
-from tests.support.aws import TABLE_NAMES
-from tests.support.fakes import FakeClock, RecordingMailer, SequentialTokens
+from tests.support.fakes import FakeClock, RecordingMailer
 
 JANE = "jane@example.com"
 
@@ -40,16 +35,6 @@ def test_invitation_expires_exactly_at_expires_at(logic: Services, clock: FakeCl
     clock.advance(seconds=1)
     with pytest.raises(InvitationExpired):
         invitations.preview(logic, token=token)
-
-
-def test_invitation_token_is_stored_only_as_its_hash(logic: Services, tokens: SequentialTokens) -> None:
-    provision(logic)
-    token = tokens.issued[-1]
-
-    stored = boto3.client("dynamodb").scan(TableName=TABLE_NAMES["InvitationsTable"])["Items"]
-
-    assert [item["token_hash"]["S"] for item in stored] == [token_hash(token)]
-    assert token not in repr(stored)
 
 
 def test_join_supersedes_the_previous_link(logic: Services, clock: FakeClock, mailer: RecordingMailer) -> None:
@@ -103,30 +88,3 @@ def test_register_after_expiry_reports_the_invitation_as_expired(logic: Services
 def test_unknown_token_is_not_found(logic: Services) -> None:
     with pytest.raises(InvitationNotFound):
         invitations.preview(logic, token="t" * 43)
-
-
-def test_invitation_ttl_attribute_is_expiry_plus_retention(logic: Services, tokens: SequentialTokens) -> None:
-    provisioned = provision(logic)
-
-    item = boto3.client("dynamodb").get_item(
-        TableName=TABLE_NAMES["InvitationsTable"], Key={"token_hash": {"S": token_hash(tokens.issued[-1])}}
-    )["Item"]
-
-    expires_epoch = int(provisioned.invitation.expires_at.timestamp())
-    assert int(item["ttl"]["N"]) == expires_epoch + logic.settings.invitation_retention_seconds
-    assert logic.settings.invitation_retention_seconds == 30 * 86_400
-
-
-def test_invitation_ttl_attribute_follows_the_retention_setting(
-    logic: Services, tokens: SequentialTokens, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("INVITATION_RETENTION_SECONDS", "60")
-    load_settings.cache_clear()
-    shorter = dataclasses.replace(logic, store=build_services(load_settings()).store)
-
-    provisioned = provision(shorter)
-
-    item = boto3.client("dynamodb").get_item(
-        TableName=TABLE_NAMES["InvitationsTable"], Key={"token_hash": {"S": token_hash(tokens.issued[-1])}}
-    )["Item"]
-    assert int(item["ttl"]["N"]) == int(provisioned.invitation.expires_at.timestamp()) + 60
