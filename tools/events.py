@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.functions import functions
+
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 
 
@@ -77,4 +79,6 @@ class LambdaContext:
     log_stream_name: str = "test"
 
     def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+        """As at the start of an invocation: the whole of the template's Timeout for this function (10 s if unknown)."""
+        function = functions().get(self.function_name)
+        return (function.timeout_seconds if function else 10) * 1000

@@ -72,6 +72,12 @@ class Function:
         unique = f"function_{self.logical_id}"
         return sys.modules.get(unique) or load_module(unique, self.module_path)
 
+    @property
+    def timeout_seconds(self) -> int:
+        """The function's Timeout, its own or the template's Globals (Lambda's default is 3 s)."""
+        globals_ = template().get("Globals", {}).get("Function", {})
+        return int(self.properties.get("Timeout", globals_.get("Timeout", 3)))
+
     def entry_point(self) -> Callable[[dict[str, Any], Any], Any]:
         handler: Callable[[dict[str, Any], Any], Any] = getattr(self.load(), self.handler.rpartition(".")[2])
         return handler

@@ -12,5 +12,6 @@ from business_accounts.services import services
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    return {"expired": cleanup.expire_overdue(services())}
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int | bool]:
+    run = cleanup.expire_overdue(services(), seconds_left=lambda: context.get_remaining_time_in_millis() / 1000)
+    return {"expired": run.expired, "remaining": run.remaining}

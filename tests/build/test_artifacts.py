@@ -258,7 +258,10 @@ def test_every_aws_call_works_from_the_built_layer(host_build: Path, aws_on_loop
             path_parameters=account_id | {"invitation_id": page["items"][0]["invitation_id"]},
         )
         assert built.invoke("InternalFunction", revoke)[0] == 204
-        assert built.invoke("CleanupFunction", load_event("cleanup_schedule")) == (200, {"expired": 0})
+        assert built.invoke("CleanupFunction", load_event("cleanup_schedule")) == (
+            200,
+            {"expired": 0, "remaining": False},
+        )
         assert built.invoke("OpenApiFunction", load_event("openapi"))[0] == 200
         assert built.invoke("AcceptPageFunction", load_event("accept_page"))[0] == 200
     finally:

@@ -106,7 +106,7 @@ def test_local_stack_lambda_invoke_runs_cleanup_by_logical_id(stack: LocalStack)
 
     assert answer["StatusCode"] == 200
     assert "FunctionError" not in answer
-    assert json.loads(answer["Payload"].read()) == {"expired": 0}
+    assert json.loads(answer["Payload"].read()) == {"expired": 0, "remaining": False}
 
 
 def test_local_stack_lambda_invoke_reports_a_handler_exception_as_function_error(stack: LocalStack) -> None:

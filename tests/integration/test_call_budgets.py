@@ -85,8 +85,11 @@ def test_cleanup_reads_grow_with_expired_invitations_not_with_the_table(
     cleanup = functions()["CleanupFunction"].entry_point()
     calls.reset()
 
-    result = cleanup({"source": "aws.scheduler", "detail-type": "Scheduled Event", "detail": {}}, LambdaContext())
+    result = cleanup(
+        {"source": "aws.scheduler", "detail-type": "Scheduled Event", "detail": {}},
+        LambdaContext(function_name="CleanupFunction"),
+    )
 
-    assert result == {"expired": 5}
+    assert result == {"expired": 5, "remaining": False}
     assert "dynamodb.Scan" not in calls.of("dynamodb")
     assert calls.of("dynamodb") == {"dynamodb.Query": 1, "dynamodb.UpdateItem": 5}

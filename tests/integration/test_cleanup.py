@@ -43,7 +43,7 @@ def test_cleanup_expires_every_overdue_pending_invitation(
         provision(api, email)["account_id"]
     clock.advance(days=7)  # exactly at expires_at: due
 
-    assert cleanup() == {"expired": 3}
+    assert cleanup() == {"expired": 3, "remaining": False}
 
     assert [stored_status(latest_token(email)) for email in emails] == ["expired"] * 3
 
@@ -51,9 +51,9 @@ def test_cleanup_expires_every_overdue_pending_invitation(
 def test_cleanup_second_run_expires_nothing(api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]) -> None:
     provision(api, JANE)["account_id"]
     clock.advance(days=8)
-    assert cleanup() == {"expired": 1}
+    assert cleanup() == {"expired": 1, "remaining": False}
 
-    assert cleanup() == {"expired": 0}
+    assert cleanup() == {"expired": 0, "remaining": False}
     assert stored_status(latest_token(JANE)) == "expired"
 
 
@@ -63,7 +63,7 @@ def test_cleanup_with_nothing_overdue_expires_nothing(
     provision(api, JANE)["account_id"]
     clock.advance(days=7, seconds=-1)  # one second before expires_at
 
-    assert cleanup() == {"expired": 0}
+    assert cleanup() == {"expired": 0, "remaining": False}
     assert stored_status(latest_token(JANE)) == "pending"
 
 
@@ -96,7 +96,7 @@ def test_cleanup_leaves_fresh_accepted_superseded_and_revoked_invitations_alone(
     result = cleanup()
 
     # Then
-    assert result == {"expired": 1}
+    assert result == {"expired": 1, "remaining": False}
     assert {
         name: stored_status(token)
         for name, token in {
@@ -123,7 +123,7 @@ def test_cleanup_expired_link_explains_itself_and_email_can_still_join(
     account_id = provision(api, JANE)["account_id"]
     token = latest_token(JANE)
     clock.advance(days=8)
-    assert cleanup() == {"expired": 1}
+    assert cleanup() == {"expired": 1, "remaining": False}
 
     preview = api.post("/v1/invitations/preview", {"token": token})
     assert (preview.status, preview.code) == (410, "INVITATION_EXPIRED")
@@ -140,7 +140,7 @@ def test_cleanup_expired_link_can_be_renewed(api: Api, clock: FakeClock, cleanup
     provision(api, JANE)["account_id"]
     token = latest_token(JANE)
     clock.advance(days=8)
-    assert cleanup() == {"expired": 1}
+    assert cleanup() == {"expired": 1, "remaining": False}
 
     renewed = api.post("/v1/invitations/renew", {"token": token})
 
@@ -156,7 +156,7 @@ def test_cleanup_reads_only_the_pending_by_expiry_index_and_never_scans(
     clock.advance(days=8)
     requests = Requests(dynamodb_client())
 
-    assert cleanup() == {"expired": 1}
+    assert cleanup() == {"expired": 1, "remaining": False}
 
     assert requests.names() <= {"Query", "UpdateItem"}
     queries = requests.of("Query")
@@ -172,7 +172,7 @@ def test_cleanup_reads_do_not_grow_with_invitations_that_are_not_overdue(
     provision(api, "overdue1@example.com")["account_id"]
     clock.advance(days=7)
     requests = Requests(dynamodb_client())
-    assert cleanup() == {"expired": 1}
+    assert cleanup() == {"expired": 1, "remaining": False}
     queries_alone = len(requests.of("Query"))
     # ... and a second table state: one more overdue, among many fresh and accepted ones
     provision(api, "overdue2@example.com")["account_id"]
@@ -188,7 +188,7 @@ def test_cleanup_reads_do_not_grow_with_invitations_that_are_not_overdue(
     result = cleanup()
 
     # Then the run reads as much as the first one did
-    assert result == {"expired": 1}
+    assert result == {"expired": 1, "remaining": False}
     assert len(requests.of("Query")) == queries_alone
     assert len(requests.of("UpdateItem")) == 1
     assert requests.names() <= {"Query", "UpdateItem"}
@@ -208,7 +208,7 @@ def test_cleanup_follows_every_page_of_the_index(
     dynamodb_client().meta.events.register("provide-client-params.dynamodb.Query", two_per_page)
     requests = Requests(dynamodb_client())
 
-    assert cleanup() == {"expired": 7}
+    assert cleanup() == {"expired": 7, "remaining": False}
 
     assert len(requests.of("Query")) >= 4
     assert [stored_status(latest_token(email)) for email in emails] == ["expired"] * 7
@@ -223,7 +223,7 @@ def test_accept_then_cleanup_leaves_the_acceptance(
     assert api.post("/v1/invitations/accept", {"token": token}).status == 200
     clock.advance(seconds=1)
 
-    assert cleanup() == {"expired": 0}
+    assert cleanup() == {"expired": 0, "remaining": False}
 
     assert stored_status(token) == "accepted"
     answer = api.get(f"/v1/internal/accounts/{account_id}")
@@ -236,7 +236,7 @@ def test_cleanup_then_accept_answers_410_expired(
     account_id = provision(api, JANE)["account_id"]
     token = latest_token(JANE)
     clock.advance(days=7)
-    assert cleanup() == {"expired": 1}
+    assert cleanup() == {"expired": 1, "remaining": False}
 
     accepted = api.post("/v1/invitations/accept", {"token": token})
 

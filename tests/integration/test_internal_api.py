@@ -311,7 +311,7 @@ def expired_hold(request: pytest.FixtureRequest, api: Api, clock: FakeClock) -> 
     globex = provision(api, BOB, "Globex Corp", created_via="reseller")["account_id"]
     if request.param == "after-cleanup":
         cleanup = functions()["CleanupFunction"].entry_point()
-        assert cleanup({}, LambdaContext(function_name="CleanupFunction")) == {"expired": 1}
+        assert cleanup({}, LambdaContext(function_name="CleanupFunction")) == {"expired": 1, "remaining": False}
         assert stored_invitation_status(token) == "expired"
     else:
         assert stored_invitation_status(token) == "pending"

@@ -112,7 +112,10 @@ def test_join_invitation_marked_expired_by_the_cleanup_sends_a_new_invitation(ap
     old_token = sent_emails()[-1].token
     clock.advance(days=8)
     cleanup = functions()["CleanupFunction"].entry_point()
-    assert cleanup({"source": "aws.scheduler", "detail": {}}, LambdaContext()) == {"expired": 1}
+    assert cleanup({"source": "aws.scheduler", "detail": {}}, LambdaContext(function_name="CleanupFunction")) == {
+        "expired": 1,
+        "remaining": False,
+    }
 
     answer = join(api, account_id)
 

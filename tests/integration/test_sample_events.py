@@ -369,9 +369,9 @@ def test_api_sample_on_empty_tables_answers_documented_status(runtime: Services,
 def test_cleanup_schedule_sample_expires_overdue_invitations(runtime: Services, clock: FakeClock) -> None:
     overdue_invitation(runtime, clock)
 
-    assert invoke("cleanup_schedule") == {"expired": 1}
-    assert invoke("cleanup_schedule") == {"expired": 0}
+    assert invoke("cleanup_schedule") == {"expired": 1, "remaining": False}
+    assert invoke("cleanup_schedule") == {"expired": 0, "remaining": False}
 
 
 def test_cleanup_schedule_sample_on_empty_tables_expires_nothing(runtime: Services) -> None:
-    assert invoke("cleanup_schedule") == {"expired": 0}
+    assert invoke("cleanup_schedule") == {"expired": 0, "remaining": False}

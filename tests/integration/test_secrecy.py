@@ -95,7 +95,10 @@ def whole_flow(api: RecordingApi, clock: FakeClock) -> None:
     assert api.post("/v1/invitations/preview", {"token": bob_token}).code == "INVITATION_REVOKED"
     clock.advance(days=8)
     handler = functions()["CleanupFunction"].entry_point()
-    assert handler(load_event("cleanup_schedule"), LambdaContext(function_name="CleanupFunction")) == {"expired": 1}
+    assert handler(load_event("cleanup_schedule"), LambdaContext(function_name="CleanupFunction")) == {
+        "expired": 1,
+        "remaining": False,
+    }
     assert api.post("/v1/invitations/preview", {"token": latest_token(CAROL)}).code == "INVITATION_EXPIRED"
 
 

@@ -113,7 +113,7 @@ def test_every_dynamodb_action_a_function_makes_is_in_its_policy(
     api.post("/v1/invitations/accept", {"token": latest_token()})
     clock.advance(days=8)
     recorder.function = "CleanupFunction"
-    functions()["CleanupFunction"].entry_point()({}, LambdaContext())
+    functions()["CleanupFunction"].entry_point()({}, LambdaContext(function_name="CleanupFunction"))
 
     names = {"AccountsTable", "InvitationsTable", "IdempotencyTable"}
     for function, used in recorder.used.items():
