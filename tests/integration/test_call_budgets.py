@@ -93,3 +93,25 @@ def test_cleanup_reads_grow_with_expired_invitations_not_with_the_table(
     assert result == {"expired": 5, "remaining": False}
     assert "dynamodb.Scan" not in calls.of("dynamodb")
     assert calls.of("dynamodb") == {"dynamodb.Query": 1, "dynamodb.UpdateItem": 5}
+
+
+@pytest.mark.parametrize("query", ["", "?status=accepted", "?status=pending&limit=5"])
+def test_listing_makes_at_most_two_dynamodb_calls_whatever_the_history(
+    api: Api, calls: CallCounter, clock: FakeClock, query: str
+) -> None:
+    # Given an account with a long history: 30 colleagues invited, each invitation superseded twice
+    account_id = provision(api)["account_id"]
+    for number in range(30):
+        for _ in range(3):
+            clock.advance(minutes=2)
+            invited = api.post(f"/v1/internal/accounts/{account_id}/invitations", {"email": f"c{number}@example.com"})
+            assert invited.status == 201, invited.body
+    calls.reset()
+
+    # When a page is listed, filtered or not
+    answer = api.get(f"/v1/internal/accounts/{account_id}/invitations{query}")
+
+    # Then one query answers it (plus, at most, one read of the account)
+    assert answer.status == 200, answer.body
+    assert calls.of("dynamodb").get("dynamodb.Query") == 1
+    assert calls.total("dynamodb") <= 2
