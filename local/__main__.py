@@ -11,10 +11,10 @@ import sys
 import threading
 import time
 
-from local import demo, functions, gateway, inbox, lambda_api, options, schedules
+from local import demo, gateway, inbox, lambda_api, options, schedules
 from local.emulator import Emulator
-from local.functions import build_pools, ignored_overrides
 from local.options import StartupError
+from local.pools import build_pools, ignored_overrides, stop_all, warm_all
 from local.server import LoopbackServer
 from tools.functions import ROOT
 
@@ -51,7 +51,7 @@ def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], r
     emulator = options.bind("aws_port", arguments.aws_port, lambda port: Emulator(stack, port))
     running.callback(emulator.stop)
     pools = build_pools(stack, ROOT, emulator.endpoint, overrides, arguments.instances)
-    running.callback(functions.stop, pools.values())
+    running.callback(stop_all, pools.values())
     api_gateway = gateway.Gateway(stack, pools, lambda method, path: inbox.page(stack.region, method, path))
     api = options.bind("api_port", arguments.api_port, lambda port: gateway.serve(api_gateway, port))
     running.callback(api.server_close)
@@ -60,7 +60,7 @@ def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], r
 
     print(f"AWS (moto)      {emulator.endpoint}: {', '.join(emulator.start())}", flush=True)
     print(f"Demo data       {demo.seed(emulator.resource('dynamodb'), stack)} (docs/local.md)", flush=True)
-    functions.warm(pools.values())
+    warm_all(pools.values())
     _serving(api, running)
     _serving(lambda_server, running)
     stop_schedules = threading.Event()

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-ACCOUNT_ID = "123456789012"
+ACCOUNT_ID = "123456789012"  # the local stack's account and region, named once
+REGION = "eu-west-1"
 STACK_NAME = "business-accounts-local"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 

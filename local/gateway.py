@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from local.cloudformation import Stack
-from local.functions import FunctionPool
+from local.cloudformation import ACCOUNT_ID, Stack
+from local.pools import FunctionPool
 from local.server import Handler, LoopbackServer
 from tools.functions import api_routes
 
@@ -141,7 +141,7 @@ class Gateway:
                 "extendedRequestId": request_id,
                 "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
                 "path": f"/{self._stage}{url.path}",
-                "accountId": "123456789012",
+                "accountId": ACCOUNT_ID,
                 "protocol": request.request_version,
                 "stage": self._stage,
                 "domainPrefix": "127",

@@ -17,10 +17,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from local import functions, options
+from local import options
 from local.cloudformation import Stack
-from local.functions import build_pools
 from local.options import StartupError
+from local.pools import build_pools, stop_all
 from tools.functions import ROOT
 
 
@@ -85,7 +85,7 @@ def invoke(arguments: argparse.Namespace) -> int:
         else:
             print(f"AWS: the local stack on {endpoint}", file=sys.stderr)
         pool = build_pools(stack, ROOT, endpoint, overrides, instances=1)[arguments.function]
-        running.callback(functions.stop, [pool])
+        running.callback(stop_all, [pool])
         outcome = pool.invoke(event)
     print(json.dumps(outcome.result if outcome.error is None else outcome.error), flush=True)
     return 0 if outcome.error is None else 1

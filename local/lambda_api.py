@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from local.cloudformation import ACCOUNT_ID, Stack
-from local.functions import FunctionPool, declared_variables, setting
+from local.pools import FunctionPool, declared_variables, setting
 from local.server import Handler, LoopbackServer
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")

@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 import requests
 
+from local.cloudformation import REGION
 from tools.functions import ROOT
 
 
@@ -61,7 +62,7 @@ class LocalStack:
         return boto3.client(
             "lambda",
             endpoint_url=self.lambda_endpoint,
-            region_name="eu-west-1",
+            region_name=REGION,
             aws_access_key_id="local",
             aws_secret_access_key="local",  # noqa: S106 - the local Lambda endpoint accepts any credentials
         )

@@ -10,10 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from local.cloudformation import Stack
+from local.cloudformation import REGION, Stack
 from tools.functions import template
 
-REGION = "eu-west-1"
 # Each port: its option, the variable `make` passes it in, and its default (SPEC's local stack).
 PORTS = {"api_port": ("API_PORT", 3000), "lambda_port": ("LAMBDA_PORT", 3001), "aws_port": ("AWS_PORT", 5000)}
 

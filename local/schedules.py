@@ -11,8 +11,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from local.cloudformation import Stack
-from local.functions import FunctionPool
+from local.cloudformation import ACCOUNT_ID, REGION, Stack
+from local.pools import FunctionPool
 
 log = logging.getLogger("local")
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
@@ -44,17 +44,17 @@ def schedules(stack: Stack, pools: dict[str, FunctionPool]) -> tuple[list[Schedu
     return found, skipped
 
 
-def scheduler_event(name: str) -> dict[str, object]:
+def scheduler_event(name: str, region: str = REGION) -> dict[str, object]:
     """The event EventBridge Scheduler passes to a Lambda target by default."""
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
         "detail-type": "Scheduled Event",
         "source": "aws.scheduler",
-        "account": "123456789012",
+        "account": ACCOUNT_ID,
         "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": "eu-west-1",
-        "resources": [f"arn:aws:scheduler:eu-west-1:123456789012:schedule/default/{name}"],
+        "region": region,
+        "resources": [f"arn:aws:scheduler:{region}:{ACCOUNT_ID}:schedule/default/{name}"],
         "detail": {},
     }
 

@@ -14,6 +14,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TextIO
 
+from local.cloudformation import ACCOUNT_ID
 from tools.functions import load_module
 
 
@@ -117,7 +118,7 @@ def serve(spec: InstanceSpec, connection: Connection) -> None:
         context = Context(
             function_name=spec.logical_id,
             memory_limit_in_mb=spec.memory_mb,
-            invoked_function_arn=f"arn:aws:lambda:{spec.environment['AWS_REGION']}:123456789012:function:{spec.logical_id}",
+            invoked_function_arn=f"arn:aws:lambda:{spec.environment['AWS_REGION']}:{ACCOUNT_ID}:function:{spec.logical_id}",
             aws_request_id=request_id,
             deadline=time.monotonic() + spec.timeout_seconds,
         )

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from local.cloudformation import Stack
-from local.functions import environment, runtime_environment
+from local.pools import environment, runtime_environment
 from tools.functions import ROOT, template
 
 INSTANCE = ROOT / "tools" / "lambda_instance.py"

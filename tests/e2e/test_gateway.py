@@ -17,8 +17,8 @@ import pytest
 import requests
 
 from local.cloudformation import Stack
-from local.functions import Outcome
 from local.gateway import Gateway, serve
+from local.pools import Outcome
 from tools.functions import template
 
 

@@ -121,14 +121,14 @@ class FunctionPool:
             return list(self._all)
 
 
-def warm(pools: Iterable[FunctionPool]) -> None:
+def warm_all(pools: Iterable[FunctionPool]) -> None:
     """One instance of every function, its handler imported, ahead of the first request."""
     started = [(pool, pool.start_instance()) for pool in pools]
     with ThreadPoolExecutor(max_workers=len(started) or 1) as warming:
         list(warming.map(lambda item: item[0].warm(item[1]), started))
 
 
-def stop(pools: Iterable[FunctionPool], grace_seconds: float = 2.0) -> None:
+def stop_all(pools: Iterable[FunctionPool], grace_seconds: float = 2.0) -> None:
     """Ask every instance to stop at once, give them `grace_seconds` together, then kill what is left."""
     instances = [instance for pool in pools for instance in pool.instances]
     for instance in instances:
