@@ -71,10 +71,10 @@ cfn-lint: $(VENV)/.installed ## cfn-lint (with the serverless rules) on template
 	$(VENV)/bin/cfn-lint template.yaml -a cfn_lint_serverless.rules
 
 validate: $(TOOLS_VENV)/.installed ## sam validate --lint
-	$(SAM) validate --lint --template template.yaml --region eu-west-1
+	$(SAM) validate --lint --template template.yaml --region eu-west-1 --language-extensions
 
 build: $(VENV)/.installed $(TOOLS_VENV)/.installed ## sam build (no Docker) into .aws-sam/
-	$(SAM) build --template template.yaml
+	$(SAM) build --template template.yaml --language-extensions
 
 openapi: $(VENV)/.installed ## Regenerate functions/openapi/openapi.json from the routes
 	PYTHONPATH=layers/shared $(PY) -m tools.openapi > functions/openapi/openapi.json

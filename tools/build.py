@@ -23,7 +23,15 @@ def host_build(work: Path) -> Path:
     architecture = host_architecture()
     text = (ROOT / "template.yaml").read_text(encoding="utf-8").replace("arm64", architecture)
     (work / "template.yaml").write_text(text, encoding="utf-8")
-    command = [str(SAM), "build", "--template", str(work / "template.yaml"), "--base-dir", str(ROOT)]
+    command = [
+        str(SAM),
+        "build",
+        "--template",
+        str(work / "template.yaml"),
+        "--base-dir",
+        str(ROOT),
+        "--language-extensions",
+    ]
     command += ["--build-dir", str(work / "build"), "--no-cached"]
     bin_dir = str(Path(sys.executable).parent)  # sam build looks for python3.13 on PATH
     environment = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(work), "LAYER_ARCHITECTURE": architecture}

@@ -38,10 +38,48 @@ def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dic
 _CfnLoader.add_multi_constructor("!", _construct_tag)
 
 
+def written_template() -> dict[str, Any]:
+    """template.yaml as written, loops and all."""
+    with TEMPLATE.open(encoding="utf-8") as stream:
+        written: dict[str, Any] = yaml.load(stream, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+    return written
+
+
 @cache
 def template() -> dict[str, Any]:
-    with TEMPLATE.open(encoding="utf-8") as stream:
-        return yaml.load(stream, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+    """template.yaml as CloudFormation sees it after AWS::LanguageExtensions: every Fn::ForEach expanded."""
+    written = written_template()
+    for section in ("Conditions", "Resources", "Outputs"):
+        if section in written:
+            written[section] = _expand_for_each(written[section])
+    return written
+
+
+def _expand_for_each(section: dict[str, Any]) -> dict[str, Any]:
+    """`Fn::ForEach::Name: [Identifier, [values], {fragment}]` -> the fragment once per value, loops nested."""
+    expanded: dict[str, Any] = {}
+    for key, value in section.items():
+        if not key.startswith("Fn::ForEach::"):
+            expanded[key] = value
+            continue
+        identifier, collection, fragment = value
+        for item in collection:
+            expanded |= _expand_for_each(_replace(fragment, identifier, item))
+    return expanded
+
+
+def _replace(node: Any, identifier: str, item: str) -> Any:
+    """`${Identifier}` and `&{Identifier}` in every key and string, and `Ref: Identifier`, become the item."""
+    if isinstance(node, str):
+        alphanumeric = re.sub(r"[^A-Za-z0-9]", "", item)
+        return node.replace(f"${{{identifier}}}", item).replace(f"&{{{identifier}}}", alphanumeric)
+    if isinstance(node, list):
+        return [_replace(element, identifier, item) for element in node]
+    if isinstance(node, dict):
+        if node == {"Ref": identifier}:
+            return item
+        return {_replace(key, identifier, item): _replace(value, identifier, item) for key, value in node.items()}
+    return node
 
 
 def load_module(name: str, path: Path) -> ModuleType:

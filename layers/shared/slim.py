@@ -18,8 +18,8 @@ from pathlib import Path
 SERVICES = ("dynamodb", "sesv2")
 # What botocore itself loads to build any client: endpoints, partitions, defaults and retry rules.
 BOTOCORE_FILES = ("endpoints.json", "partitions.json", "sdk-default-configuration.json", "_retry.json")
-# boto3's resource models: only DynamoDB's, for its type (de)serialiser and resource layer.
-BOTO3_RESOURCES = ("dynamodb",)
+# boto3's resource models: none; the store uses a plain client and boto3.dynamodb.types' (de)serialiser.
+BOTO3_RESOURCES: tuple[str, ...] = ()
 NEVER_IMPORTED = (
     "bin",
     "aws_lambda_powertools/utilities/auth_alpha",
@@ -35,6 +35,8 @@ NEVER_IMPORTED = (
     "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui-bundle.min.js",
     "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui.min.css",
     "boto3/examples",
+    # email-validator's deliverability check (DNS) is never asked for: SES reports what bounces.
+    "dns",
     "dateutil/zoneinfo/dateutil-zoneinfo.tar.gz",
     "pydantic/v1",
     "pydantic/mypy.py",

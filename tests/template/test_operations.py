@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tools.functions import functions, template
+from tools.functions import functions, template, written_template
 
 RESOURCES: dict[str, Any] = template()["Resources"]
 
@@ -16,33 +16,29 @@ def _of_type(kind: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("function", sorted(functions()))
-def test_every_function_has_its_log_group_with_retention_and_an_errors_alarm(function: str) -> None:
+def test_every_function_has_its_log_group_with_retention_and_alarms_on_its_errors_and_throttles(function: str) -> None:
     groups = [
         item["Properties"]
         for item in _of_type("AWS::Logs::LogGroup").values()
         if item["Properties"].get("LogGroupName") == {"Fn::Sub": f"/aws/lambda/${{{function}}}"}
     ]
-    alarms = [
-        item["Properties"]
+    alarmed = [
+        item["Properties"]["MetricName"]
         for item in _of_type("AWS::CloudWatch::Alarm").values()
-        if item["Properties"].get("MetricName") == "Errors"
-        and {"Name": "FunctionName", "Value": {"Ref": function}} in item["Properties"].get("Dimensions", [])
+        if {"Name": "FunctionName", "Value": {"Fn::Sub": f"${{{function}}}"}}
+        in item["Properties"].get("Dimensions", [])
+        and item["Properties"]["Threshold"] == 0
     ]
 
     assert len(groups) == 1
     assert groups[0]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
-    assert len(alarms) == 1
+    assert sorted(alarmed) == ["Errors", "Throttles"]
 
 
-def test_throttles_alarm_watches_every_function() -> None:
-    watched = {
-        query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
-        for alarm in _of_type("AWS::CloudWatch::Alarm").values()
-        for query in alarm["Properties"].get("Metrics", [])
-        if query.get("MetricStat", {}).get("Metric", {}).get("MetricName") == "Throttles"
-    }
+def test_every_function_is_in_the_templates_per_function_loop() -> None:
+    _, listed, _ = written_template()["Resources"]["Fn::ForEach::EveryFunction"]
 
-    assert watched == set(functions())
+    assert sorted(listed) == sorted(functions())
 
 
 @pytest.mark.parametrize("table", sorted(_of_type("AWS::DynamoDB::Table")))

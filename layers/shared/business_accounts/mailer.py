@@ -59,7 +59,7 @@ class Mailer(Protocol):
 def render_invitation(email: InvitationEmail) -> RenderedEmail:
     why = WHY_THE_ACCOUNT_EXISTS[email.created_via]
     expiry = email.expires_at.strftime("%d %B %Y at %H:%M UTC")
-    subject = f"You are invited to administer the {as_one_line(email.company_name)} business account"
+    subject = f"You are invited to administer the {_subject_words(email.company_name)} business account"
     text = (
         f"Hello,\n\n"
         f"A business account for {email.company_name} already exists: it {why}. "
@@ -89,6 +89,11 @@ def render_invitation(email: InvitationEmail) -> RenderedEmail:
         "</body></html>\n"
     )
     return RenderedEmail(subject=subject, text=text, html=html)
+
+
+def _subject_words(name: str) -> str:
+    """The name on one line with single spaces: a Subject folds at spaces, and a run of them comes back changed."""
+    return " ".join(as_one_line(name).split())
 
 
 def compose(email: InvitationEmail, *, sender: str) -> ComposedEmail:
