@@ -187,7 +187,7 @@ def test_accept_racing_the_cleanup_at_expiry_ends_in_one_consistent_state(
         return lambda_env.post("/v1/invitations/accept", {"token": token})
 
     def expire(_: ExecutionEnvironment) -> Answer | int:
-        return cleanup.expire_overdue(cleaner, seconds_left=lambda: 300.0)
+        return cleanup.expire_overdue(cleaner, seconds_left=lambda: 300.0).expired
 
     if accept_first:
         accepted, expired = together(environments, accept, expire)
@@ -220,7 +220,7 @@ def test_accepts_of_a_just_expired_token_racing_the_cleanup_all_answer_410(
         return lambda_env.post("/v1/invitations/accept", {"token": token})
 
     def expire(_: ExecutionEnvironment) -> Answer | int:
-        return cleanup.expire_overdue(runtime, seconds_left=lambda: 300.0)
+        return cleanup.expire_overdue(runtime, seconds_left=lambda: 300.0).expired
 
     *answers, expired = together(environments, *[accept] * (WORKERS - 1), expire)
 
