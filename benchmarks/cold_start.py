@@ -33,6 +33,7 @@ FIRST_EVENTS = {
     "InvitationTokenFunction": "preview",
     "OpenApiFunction": "openapi",
     "AcceptPageFunction": "accept_page",
+    "RegisterPageFunction": "register_page",
     "InternalFunction": "provision",
     "CleanupFunction": "cleanup_schedule",
 }

@@ -75,6 +75,7 @@ def measure(build: Path) -> list[Peak]:
         invoke("CleanupFunction", load_event("cleanup_schedule"))
         invoke("OpenApiFunction", load_event("openapi"))
         invoke("AcceptPageFunction", load_event("accept_page"))
+        invoke("RegisterPageFunction", load_event("register_page"))
         return peaks
     finally:
         server.stop()
