@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
+from business_accounts.languages import SUPPORTED
 from business_accounts.mailbox import MAX_LENGTH as EMAIL_MAX_LENGTH
 from business_accounts.mailbox import SCHEMA_PATTERN as EMAIL_PATTERN
 from business_accounts.mailbox import normalise_email
@@ -115,6 +116,26 @@ PersonName = Annotated[
     StringConstraints(min_length=1, max_length=100),
     AfterValidator(single_line),
     Field(json_schema_extra=_name_rule_pattern),
+]
+
+
+def _supported_locale(locale: str) -> str:
+    if locale not in SUPPORTED:
+        raise ValueError(f"must be one of the supported locales: {', '.join(SUPPORTED)}")
+    return locale
+
+
+# A language the emails and pages speak, as its BCP 47 tag exactly as listed (`pt-BR`, not `pt_br`).
+Locale = Annotated[
+    str,
+    AfterValidator(_supported_locale),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": list(SUPPORTED),
+            "description": "The language of the invitation email; without it, the Accept-Language header's, else en",
+        }
+    ),
 ]
 UtcDateTime = Annotated[datetime, AfterValidator(_as_utc), PlainSerializer(iso, return_type=str)]
 _ULID = "[0-9A-HJKMNP-TV-Z]{26}"  # Crockford's base 32: no I, L, O or U
