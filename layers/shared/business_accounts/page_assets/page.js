@@ -194,10 +194,15 @@ const pages = (() => {
     };
   }
 
+  // The browser's own tag for the page's language (en-GB for en, de-CH for de), so that dates follow its region.
+  function dateLocale() {
+    return (navigator.languages || []).find((tag) => closest(tag) === locale) || locale;
+  }
+
   // A date and time as the page's language writes it (the browser's CLDR data), in `timeZone` (else the
   // browser's), the zone named where that language puts it: UTC, or the offset (GMT+1).
   function zoned(instant, timeZone = undefined) {
-    return new Intl.DateTimeFormat(locale, {
+    return new Intl.DateTimeFormat(dateLocale(), {
       year: "numeric",
       month: "long",
       day: "numeric",
