@@ -104,7 +104,7 @@ def test_browser_register_page_switches_language_and_joins_in_it(
     expect(page.get_by_label("Paese (facoltativo)")).to_contain_text("Germania")  # country names too
     assert_accessible(page, "register in Italian: form")
     page.get_by_label("Email di lavoro").fill(email)
-    page.get_by_label("Nome dell’azienda o dell’organizzazione").fill(company)
+    page.get_by_label("Nome dell\u2019azienda o dell\u2019organizzazione").fill(company)
     page.get_by_role("button", name="Crea account").click()
     expect(page.get_by_role("heading", name=f"Esiste già un account aziendale per {company}")).to_be_visible()
     expect(page.get_by_text("Questo account è stato creato per la tua azienda")).to_be_visible()
@@ -113,12 +113,12 @@ def test_browser_register_page_switches_language_and_joins_in_it(
     page.get_by_role("button", name=f"Unisciti a {company}").click()
     expect(page.get_by_role("heading", name="Controlla la posta in arrivo")).to_be_visible()
     spam_advice = (  # the article's advice, in Italian
-        "Controlla la posta in arrivo per trovare un’email di invito. "
+        "Controlla la posta in arrivo per trovare un\u2019email di invito. "
         "Se non la vedi, controlla anche la cartella della posta indesiderata (SPAM)."
     )
     expect(page.get_by_text(spam_advice, exact=True)).to_be_visible()
     newest = mails_to(short_lived_stack, email)[0]
-    assert newest["subject"] == f"Sei stato invitato ad amministrare l’account aziendale di {company}"
+    assert newest["subject"] == f"Sei stato invitato ad amministrare l\u2019account aziendale di {company}"
     page.get_by_label("Lingua").select_option("ja")
     expect(page.get_by_role("heading", name="受信メールをご確認ください")).to_be_visible()
     expect(page.get_by_text(f"{email} に送信しました。")).to_be_visible()
