@@ -6,6 +6,7 @@ import secrets
 import sys
 import time
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
@@ -69,11 +70,22 @@ def _refused_ranges() -> str:
     return "".join(ranges)
 
 
-def _name_rule_pattern(schema: dict[str, Any]) -> None:
-    """The name rule as a JSON Schema pattern, added when the schema is generated (the scan is not for requests)."""
-    refused = _refused_ranges()
-    visible = f"[^\\s{refused}]"
-    schema["pattern"] = f"^\\s*{visible}(?:[^{refused}]*{visible})?\\s*$"  # what is left once trimmed
+def _name_rule_pattern(limit: int) -> Callable[[dict[str, Any]], None]:
+    """The name rule as a JSON Schema pattern, added when the schema is generated (the scan is not for requests).
+
+    The length is in the pattern too, counted once trimmed as the server counts it; `maxLength` would count the
+    whitespace around the name as well (a padded 200-character name is valid), so the schema does without it.
+    """
+
+    def describe(schema: dict[str, Any]) -> None:
+        refused = _refused_ranges()
+        visible = f"[^\\s{refused}]"
+        inside = f"[^{refused}]{{0,{limit - 2}}}"
+        schema["pattern"] = f"^\\s*{visible}(?:{inside}{visible})?\\s*$"  # what is left once trimmed
+        schema.pop("maxLength", None)
+        schema.pop("minLength", None)
+
+    return describe
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -106,7 +118,7 @@ _Line200 = Annotated[
     BeforeValidator(_trimmed),
     StringConstraints(min_length=1, max_length=200),
     AfterValidator(single_line),
-    Field(json_schema_extra=_name_rule_pattern),
+    Field(json_schema_extra=_name_rule_pattern(200)),
 ]
 CompanyName = Annotated[_Line200, Field(examples=["ACME Ltd"])]
 ExternalReference = Annotated[_Line200, Field(examples=["SO-2026-0042"])]
@@ -115,7 +127,7 @@ PersonName = Annotated[
     BeforeValidator(_trimmed),
     StringConstraints(min_length=1, max_length=100),
     AfterValidator(single_line),
-    Field(json_schema_extra=_name_rule_pattern),
+    Field(json_schema_extra=_name_rule_pattern(100)),
 ]
 
 
