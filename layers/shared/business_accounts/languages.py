@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 # BCP 47 tags, as the API, the catalogs' file names and the pages' `lang` write them. To add a language: its
 # catalog in locales/ (docs/design.md, "Adding a language") and its tag on this line.
-SUPPORTED = ("en", "de", "fr", "es", "it", "ja", "zh-Hans", "pt-BR")
+SUPPORTED = ("en", "de", "fr", "es", "it", "ja", "zh-Hans", "pt-BR", "nl")
 DEFAULT = "en"  # the language the texts are written in: it has no catalog
 CATALOGS = Path(__file__).parent / "locales"
 # Chinese written in Traditional characters: Simplified is not what such a reader asked for.
