@@ -13,7 +13,7 @@ SAM := $(TOOLS_VENV)/bin/sam
 # sam build looks for python3.13 on PATH; the project venv provides it.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run invoke browser screenshots test lint typecheck cfn-lint validate build openapi bench fuzz clean
+.PHONY: help setup run invoke browser screenshots test lint typecheck cfn-lint validate build openapi catalogs bench fuzz clean
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -78,6 +78,18 @@ build: $(VENV)/.installed $(TOOLS_VENV)/.installed ## sam build (no Docker) into
 
 openapi: $(VENV)/.installed ## Regenerate functions/openapi/openapi.json from the routes
 	PYTHONPATH=layers/shared $(PY) -m tools.openapi > functions/openapi/openapi.json
+
+# The files whose texts are marked with N_() for the catalogs (layers/shared/business_accounts/locales/).
+TRANSLATED := mailer.py wording.py page_texts.py
+LOCALES := layers/shared/business_accounts/locales
+
+catalogs: $(VENV)/.installed ## Extract the texts into locales/messages.pot and merge them into every catalog (then translate)
+	cd $(LOCALES)/.. && $(CURDIR)/$(VENV)/bin/pybabel -q extract --no-location --omit-header -k N_ \
+		-c Translators: -o locales/messages.pot $(TRANSLATED)
+	for catalog in $(wildcard $(LOCALES)/*.po); do \
+		tag=$$(basename $$catalog .po); \
+		$(VENV)/bin/pybabel -q update --ignore-pot-creation-date -i $(LOCALES)/messages.pot -o $$catalog -l $${tag/-/_}; \
+	done
 
 test: lint typecheck cfn-lint validate build ## Every check: ruff, mypy, cfn-lint, sam validate, sam build, the test suite
 	$(VENV)/bin/pytest -n 2

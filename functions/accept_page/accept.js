@@ -1,9 +1,9 @@
 // The invitation accept page: reads the token from the URL fragment and previews the invitation on load; it
-// accepts or renews only when the person clicks.
+// accepts or renews only when the person clicks. It speaks the browser's language until the preview says which
+// language the invitation was sent in, unless the person has chosen one.
 (() => {
   "use strict";
 
-  const { data, texts } = pages;
   const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
   const SCREEN_OF_CODE = {
     INVITATION_EXPIRED: "expired",
@@ -16,6 +16,7 @@
 
   let token = null;
   let current = null;
+  let languageChosen = false;
 
   function show(screen, values = {}) {
     current = screen;
@@ -41,48 +42,53 @@
     const answer = await post("preview");
     if (answer.status === 200) {
       const invitation = answer.body;
-      show("pending", {
+      if (!languageChosen && invitation.locale) pages.setLocale(invitation.locale);
+      show("pending", () => ({
         company: invitation.company_name,
         company_name: invitation.company_name,
         email: invitation.email,
-        why: data.why[invitation.created_via] || "",
+        why: pages.why(invitation.created_via),
         ...pages.expiry(invitation.expires_at),
-      });
+      }));
     } else {
       show(SCREEN_OF_CODE[answer.body.code] || "unavailable");
     }
   }
 
   async function accept(button) {
-    const answer = await pages.press(button, texts.accepting, () => post("accept"));
+    const answer = await pages.press(button, () => pages.text("accepting"), () => post("accept"));
     if (!answer) return;
     if (answer.status === 200) {
       show("accepted", { company: answer.body.company_name, email: answer.body.email });
     } else if (SCREEN_OF_CODE[answer.body.code]) {
       show(SCREEN_OF_CODE[answer.body.code]);
     } else {
-      pages.say(answer.status ? texts.accept_failed : texts.accept_no_answer, true);
+      pages.say(() => pages.text(answer.status ? "accept_failed" : "accept_no_answer"), true);
     }
   }
 
   async function renew(button) {
-    const answer = await pages.press(button, texts.renewing, () => post("renew"));
+    const answer = await pages.press(button, () => pages.text("renewing"), () => post("renew"));
     if (!answer) return;
     const screen = SCREEN_OF_CODE[answer.body.code];
     if (answer.status === 202) {
-      show("renewed", pages.expiry(answer.body.expires_at));
+      show("renewed", () => pages.expiry(answer.body.expires_at));
     } else if (answer.status === 429) {
       pages.say("");
       pages.wait(button, answer.retryAfter, button.closest("section").querySelector(".countdown"));
     } else if (answer.status === 503) {
-      pages.say(texts.renew_unavailable, true);
+      pages.say(() => pages.text("renew_unavailable"), true);
     } else if (screen && screen !== current) {
       show(screen);
     } else {
-      pages.say(answer.status ? texts.renew_failed : texts.renew_no_answer, true);
+      pages.say(() => pages.text(answer.status ? "renew_failed" : "renew_no_answer"), true);
     }
   }
 
+  document.getElementById("language").addEventListener("change", () => {
+    languageChosen = true;
+  });
+  pages.setLocale(pages.browserLocale());
   pages.onAction({ accept, renew, retry: preview });
   window.addEventListener("hashchange", preview);
   preview();

@@ -15,9 +15,11 @@ PATH = "/invitations/accept"
 
 
 @cache
-def page() -> Page:
-    """accept.html with its CSS, JS and words."""
-    return render(Path(__file__).parent / "accept", path=PATH, opens_on="checking", texts=ACCEPT_PAGE, data={})
+def page(locale: str) -> Page:
+    """accept.html with its CSS, JS and words, in `locale` (and every other language, for its switcher)."""
+    return render(
+        Path(__file__).parent / "accept", path=PATH, opens_on="checking", texts=ACCEPT_PAGE, data={}, locale=locale
+    )
 
 
 app = page_app(PATH, page)

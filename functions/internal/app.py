@@ -30,7 +30,8 @@ from business_accounts.errors import (
     RateLimited,
     ServiceUnavailable,
 )
-from business_accounts.http import answers, create_app, link
+from business_accounts.http import AcceptLanguage, answers, create_app, link
+from business_accounts.languages import negotiate
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services
 from business_accounts.types import AccountId, InvitationId, InvitationStatus
@@ -64,8 +65,8 @@ EMAIL_TAKEN = (AlreadyRegistered, PendingInvitationExists)  # the email belongs 
     ),
     tags=TAGS,
 )
-def provision(request: ProvisionRequest) -> ProvisionedAccount:
-    return accounts.provision(services(), request)
+def provision(request: ProvisionRequest, accept_language: AcceptLanguage = None) -> ProvisionedAccount:
+    return accounts.provision(services(), request, accepted=negotiate(accept_language))
 
 
 @app.get(
@@ -100,8 +101,17 @@ def get_account(account_id: Annotated[AccountId, Path()]) -> AccountDetails:
     ),
     tags=TAGS,
 )
-def invite(account_id: Annotated[AccountId, Path()], request: InviteRequest) -> PendingInvitation:
-    return invitations.invite(services(), account_id=account_id, email=request.email, invited_by=request.invited_by)
+def invite(
+    account_id: Annotated[AccountId, Path()], request: InviteRequest, accept_language: AcceptLanguage = None
+) -> PendingInvitation:
+    return invitations.invite(
+        services(),
+        account_id=account_id,
+        email=request.email,
+        invited_by=request.invited_by,
+        locale=request.locale,
+        accepted=negotiate(accept_language),
+    )
 
 
 @app.get(

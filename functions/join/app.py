@@ -16,7 +16,8 @@ from business_accounts.errors import (
     RateLimited,
     ServiceUnavailable,
 )
-from business_accounts.http import answers, create_app
+from business_accounts.http import AcceptLanguage, answers, create_app
+from business_accounts.languages import negotiate
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services
 from business_accounts.types import AccountId
@@ -40,8 +41,16 @@ app = create_app()
     ),
     tags=["Invitations"],
 )
-def join(account_id: Annotated[AccountId, Path()], request: EmailRequest) -> InvitationSent:
-    return invitations.join(services(), account_id=account_id, email=request.email)
+def join(
+    account_id: Annotated[AccountId, Path()], request: EmailRequest, accept_language: AcceptLanguage = None
+) -> InvitationSent:
+    return invitations.join(
+        services(),
+        account_id=account_id,
+        email=request.email,
+        locale=request.locale,
+        accepted=negotiate(accept_language),
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

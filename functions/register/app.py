@@ -16,8 +16,9 @@ from business_accounts.errors import (
     RequestInProgress,
     ServiceUnavailable,
 )
-from business_accounts.http import answers, create_app, link
+from business_accounts.http import AcceptLanguage, answers, create_app, link
 from business_accounts.idempotency import idempotently
+from business_accounts.languages import negotiate
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services
 
@@ -48,10 +49,12 @@ IdempotencyKey = Annotated[
     ),
     tags=["Registration"],
 )
-def register(request: RegisterRequest, idempotency_key: IdempotencyKey = None) -> RegisteredAccount:
+def register(
+    request: RegisterRequest, idempotency_key: IdempotencyKey = None, accept_language: AcceptLanguage = None
+) -> RegisteredAccount:
     settings = services().settings
     return idempotently(
-        lambda: accounts.register(services(), request),
+        lambda: accounts.register(services(), request, accepted=negotiate(accept_language)),
         name="register",
         key=idempotency_key,
         request=request,

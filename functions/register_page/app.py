@@ -17,13 +17,15 @@ PATH = "/register"
 
 
 @cache
-def page() -> Page:
-    """register.html with its CSS, JS and words; the script gets what it needs to answer every API `code`."""
+def page(locale: str) -> Page:
+    """register.html with its CSS, JS and words in `locale` (and every other language, for its switcher); the
+    script gets what it needs to answer every API `code`."""
     return render(
         Path(__file__).parent / "register",
         path=PATH,
         opens_on="form",
         texts=REGISTER_PAGE,
+        locale=locale,
         data={
             # The Join screen waits this long before offering to ask again (the API would answer 429 sooner).
             "cooldown_seconds": load_settings().invite_cooldown_seconds,

@@ -3,7 +3,7 @@
 (() => {
   "use strict";
 
-  const { data, texts } = pages;
+  const { data } = pages;
   const form = document.getElementById("registration-form");
   const create = document.getElementById("create");
   const FIELDS = ["email", "company_name", "first_name", "last_name", "country"];
@@ -11,7 +11,7 @@
 
   // Who is registering, once the API has said which account their email belongs to.
   let person = null;
-  // The last call, which the rate-limited and unavailable screens repeat: { label, run }.
+  // The last call, which the rate-limited and unavailable screens repeat: { label (a function), run }.
   let last = null;
   // One Idempotency-Key per form content until the API has decided: a retry after no answer or a 5xx cannot
   // create a second account, and the API's first answer comes back.
@@ -34,51 +34,56 @@
     }
     body.email ??= "";
     body.company_name ??= "";
+    body.locale = pages.locale(); // the account's language
     return body;
   }
 
   function clearFieldErrors() {
     for (const name of FIELDS) {
       form.elements[name].removeAttribute("aria-invalid");
-      document.getElementById(`${name}-error`).textContent = "";
+      const line = document.getElementById(`${name}-error`);
+      delete line.dataset.text;
+      line.textContent = "";
     }
   }
 
   // Each refused field gets its message next to it; focus goes to the first one, in the form's order.
-  function showFieldErrors(errors, summary) {
+  function showFieldErrors(errors, summaryKey) {
     pages.show("form");
     const refused = new Set((errors || []).map((error) => error.field));
     const first = FIELDS.find((name) => refused.has(name));
     for (const name of FIELDS.filter((field) => refused.has(field))) {
       form.elements[name].setAttribute("aria-invalid", "true");
-      document.getElementById(`${name}-error`).textContent = texts[`error_${name}`];
+      const line = document.getElementById(`${name}-error`);
+      line.dataset.text = `error_${name}`; // said again in another language
+      line.textContent = pages.text(line.dataset.text);
     }
-    pages.say(summary, true);
+    pages.say(() => pages.text(summaryKey), true);
     if (first) form.elements[first].focus();
   }
 
   function showPending(body, email) {
     const { account, invitation } = body;
     person = { email, accountId: account.account_id, company: account.company_name };
-    const shown = pages.show("pending", {
+    const shown = pages.show("pending", () => ({
       company: account.company_name,
       email,
-      why: data.why[account.created_via] || "",
+      why: pages.why(account.created_via),
       until: pages.expiry(invitation.expires_at).until,
-    });
+    }));
     for (const line of shown.querySelectorAll("[data-invitation]")) {
       line.hidden = line.dataset.invitation !== invitation.status;
     }
   }
 
   function showSent(body) {
-    const shown = pages.show("sent", { email: body.email, until: pages.expiry(body.expires_at).until });
+    const shown = pages.show("sent", () => ({ email: body.email, until: pages.expiry(body.expires_at).until }));
     pages.wait(shown.querySelector('[data-action="ask-again"]'), data.cooldown_seconds, shown.querySelector(".countdown"));
   }
 
-  // A screen that waits out Retry-After (when given) before its button repeats the last call.
+  // A screen that waits out Retry-After (when given) before its button repeats the last call; `reason` is a text's key.
   function showWaiting(screen, reason, seconds) {
-    const shown = pages.show(screen, { reason, retry: last.label });
+    const shown = pages.show(screen, () => ({ reason: pages.text(reason), retry: last.label() }));
     pages.wait(shown.querySelector('[data-action="retry"]'), seconds, shown.querySelector(".countdown"));
   }
 
@@ -89,7 +94,7 @@
     if (answer.status === 0) return showWaiting("unavailable", fallbacks.no_answer, 0);
     if (!known && answer.status === 429) return showWaiting("rate_limited", fallbacks.rate_limited, answer.retryAfter);
     if (!known && answer.status >= 500) return showWaiting("unavailable", fallbacks.unavailable, answer.retryAfter);
-    if (!known) return pages.say(fallbacks.unexpected, true);
+    if (!known) return pages.say(() => pages.text(fallbacks.unexpected), true);
     switch (known.screen) {
       case "pending":
         return showPending(answer.body, email);
@@ -104,7 +109,7 @@
       case "unavailable":
         return showWaiting(known.screen, known.text, answer.retryAfter);
       default:
-        return pages.say(known.text, true);
+        return pages.say(() => pages.text(known.text), true);
     }
   }
 
@@ -112,8 +117,8 @@
     const body = formBody();
     clearFieldErrors();
     person = null;
-    last = { label: texts.create, run: createAccount };
-    const answer = await pages.press(button, texts.creating, () =>
+    last = { label: () => pages.text("create"), run: createAccount };
+    const answer = await pages.press(button, () => pages.text("creating"), () =>
       pages.post("/v1/accounts", body, { "Idempotency-Key": idempotencyKey(body) }),
     );
     if (!answer) return;
@@ -126,13 +131,16 @@
   }
 
   async function join(button) {
-    last = { label: pages.text("join", { company: person.company }), run: join };
+    const { company } = person;
+    last = { label: () => pages.text("join", { company }), run: join };
     const path = `/v1/accounts/${encodeURIComponent(person.accountId)}/join`;
-    const answer = await pages.press(button, texts.joining, () => pages.post(path, { email: person.email }));
+    // The invitation email speaks the page's language.
+    const body = { email: person.email, locale: pages.locale() };
+    const answer = await pages.press(button, () => pages.text("joining"), () => pages.post(path, body));
     if (!answer) return;
     if (answer.status === 202) {
       showSent(answer.body);
-      if (button.dataset.action === "ask-again") pages.say(texts.sent_again);
+      if (button.dataset.action === "ask-again") pages.say(() => pages.text("sent_again"));
     } else {
       answered(answer, person.email);
     }
@@ -152,16 +160,20 @@
     return true;
   }
 
-  function listCountries() {
-    const names = new Intl.DisplayNames([data.locale], { type: "region" });
+  // Country names in the page's language, in its alphabetical order; a chosen country stays chosen.
+  function listCountries(locale) {
+    const names = new Intl.DisplayNames([locale], { type: "region" });
     const countries = data.countries.map((code) => ({ code, name: names.of(code) || code }));
-    countries.sort((one, other) => one.name.localeCompare(other.name, data.locale));
+    countries.sort((one, other) => one.name.localeCompare(other.name, locale));
+    const chosen = form.elements.country.value;
+    for (const option of [...form.elements.country.options].slice(1)) option.remove();
     for (const { code, name } of countries) {
       const option = document.createElement("option");
       option.value = code;
       option.textContent = name;
       form.elements.country.append(option);
     }
+    form.elements.country.value = chosen;
   }
 
   form.addEventListener("submit", (event) => {
@@ -176,7 +188,8 @@
   });
   // A new #email=... in the same tab starts again from the form, with that address.
   window.addEventListener("hashchange", () => prefill() && pages.show("form"));
-  listCountries();
+  pages.whenLocale(listCountries);
+  pages.setLocale(pages.browserLocale());
   prefill();
   document.querySelector('section[data-screen="form"]').hidden = false;
 })();

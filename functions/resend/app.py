@@ -8,7 +8,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from business_accounts import invitations
 from business_accounts.api import EmailRequest, ResendReceived
 from business_accounts.errors import ConcurrentUpdate, EmailDeliveryFailed, RateLimited, ServiceUnavailable
-from business_accounts.http import answers, create_app
+from business_accounts.http import AcceptLanguage, answers, create_app
+from business_accounts.languages import negotiate
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services
 
@@ -22,8 +23,10 @@ app = create_app()
     responses=answers(202, ResendReceived, ConcurrentUpdate, RateLimited, EmailDeliveryFailed, ServiceUnavailable),
     tags=["Invitations"],
 )
-def resend(request: EmailRequest) -> ResendReceived:
-    return invitations.resend(services(), email=request.email)
+def resend(request: EmailRequest, accept_language: AcceptLanguage = None) -> ResendReceived:
+    return invitations.resend(
+        services(), email=request.email, locale=request.locale, accepted=negotiate(accept_language)
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -1,18 +1,23 @@
 """Reduce an installed layer to what this service imports and loads at run time (run by this folder's Makefile).
 
 botocore keeps the models of the services the code calls and the files it loads itself; the endpoint table keeps
-those services only. Packages and files that nothing here ever imports or reads go: unused Powertools utilities,
-the Swagger UI bundle, pydantic's v1 API, X-Ray patchers for other libraries, type stubs, console scripts and
-caches compiled by other interpreters.
+those services only. Babel keeps the CLDR data of the languages the service speaks (those with a compiled catalog,
+and English), and its catalog tools stay behind once the catalogs are compiled (the .po sources with them).
+Packages and files that nothing here ever imports or reads go: unused Powertools utilities, the Swagger UI bundle,
+pydantic's v1 API, X-Ray patchers for other libraries, type stubs, console scripts and caches compiled by other
+interpreters.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import pickle
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 # The services the code calls (DynamoDB, SES v2); the X-Ray SDK and Powertools call none of their own.
 SERVICES = ("dynamodb", "sesv2")
@@ -22,6 +27,8 @@ BOTOCORE_FILES = ("endpoints.json", "partitions.json", "sdk-default-configuratio
 BOTO3_RESOURCES: tuple[str, ...] = ()
 NEVER_IMPORTED = (
     "bin",
+    "dns",  # dnspython: email-validator imports it only to check deliverability, which mailbox.py turns off
+    "email_validator/deliverability.py",
     "aws_lambda_powertools/utilities/auth_alpha",
     "aws_lambda_powertools/utilities/batch",
     "aws_lambda_powertools/utilities/circuit_breaker",
@@ -38,10 +45,18 @@ NEVER_IMPORTED = (
     # email-validator's deliverability check (DNS) is never asked for: SES reports what bounces.
     "dns",
     "dateutil/zoneinfo/dateutil-zoneinfo.tar.gz",
+    "pydantic/experimental",  # imported by nothing here (pydantic itself never imports it)
     "pydantic/v1",
     "pydantic/mypy.py",
     "wrapt/_wrappers.c",
 )
+# What Babel reads to write a date and a time with its zone (languages.written_instant), each language's and global;
+# tests/build checks that the built layer writes them exactly as the whole of Babel does.
+CLDR_DATES = ("date_formats", "datetime_formats", "day_periods", "months", "time_formats", "time_zones")
+CLDR_ZONES = ("Etc/UTC",)
+CLDR_GLOBALS = ("likely_subtags", "parent_exceptions", "zone_aliases")
+# Babel's modules for numbers, units, lists, language names and its gettext wrappers: the service uses none.
+BABEL_NEVER_IMPORTED = ("numbers.py", "units.py", "lists.py", "languages.py", "support.py", "messages")
 # The X-Ray SDK patches botocore only (see observability.py); its other patchers are never imported.
 XRAY_EXTENSIONS_KEPT = ("__init__.py", "util.py", "boto_utils.py", "botocore", "resources")
 
@@ -73,7 +88,58 @@ def slim_botocore_data(data: Path) -> None:
     (data / "endpoints.json").write_text(json.dumps(endpoints, separators=(",", ":")), encoding="utf-8")
 
 
+def cldr_files(locales: list[str]) -> set[str]:
+    """The locale data files Babel reads for `locales` (`pt-BR`): each one, its parents (`pt`) and the root."""
+    kept = {"root"}
+    for locale in locales:
+        parts = locale.replace("-", "_").split("_")
+        kept |= {"_".join(parts[:length]) for length in range(1, len(parts) + 1)}
+    return {f"{name}.dat" for name in kept}
+
+
+def _repickle(path: Path, keep: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    with path.open("rb") as data:
+        kept = keep(pickle.load(data))  # noqa: S301 - Babel's own data files, from the pinned wheel
+    with path.open("wb") as data:
+        pickle.dump(kept, data, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _dates_only(data: dict[str, Any]) -> dict[str, Any]:
+    kept = {key: value for key, value in data.items() if key in CLDR_DATES}
+    if "time_zones" in kept:
+        kept["time_zones"] = {zone: names for zone, names in kept["time_zones"].items() if zone in CLDR_ZONES}
+    return kept
+
+
+def _likely_subtags_of(languages: set[str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def keep(data: dict[str, Any]) -> dict[str, Any]:
+        kept = {key: value for key, value in data.items() if key in CLDR_GLOBALS}
+        subtags = kept.get("likely_subtags", {})
+        kept["likely_subtags"] = {tag: value for tag, value in subtags.items() if tag.split("_")[0] in languages}
+        return kept
+
+    return keep
+
+
+def slim_babel(target: Path) -> None:
+    """Babel as the service uses it: CLDR's dates of the supported languages (languages.written_instant)."""
+    catalogs = target / "business_accounts" / "locales"
+    locales = ["en", *(compiled.stem for compiled in catalogs.glob("*.mo"))]
+    kept = cldr_files(locales)
+    for data in (target / "babel" / "locale-data").iterdir():
+        if data.name not in kept:
+            data.unlink()
+        else:
+            _repickle(data, _dates_only)
+    _repickle(target / "babel" / "global.dat", _likely_subtags_of({"und", *(name.split("-")[0] for name in locales)}))
+    for source in [*catalogs.glob("*.po"), *catalogs.glob("*.pot")]:
+        source.unlink()
+    for module in BABEL_NEVER_IMPORTED:
+        _remove(target / "babel" / module)
+
+
 def slim(target: Path) -> None:
+    slim_babel(target)
     slim_botocore_data(target / "botocore" / "data")
     for entry in (target / "boto3" / "data").iterdir():
         if entry.name not in BOTO3_RESOURCES:
@@ -83,6 +149,8 @@ def slim(target: Path) -> None:
             _remove(entry)
     for relative in NEVER_IMPORTED:
         _remove(target / relative)
+    for record in target.glob("*.dist-info/RECORD"):  # pip's list of files to uninstall; nothing reads it at run time
+        record.unlink()
     for stubs in [*target.glob("*-stubs"), *target.rglob("__pycache__")]:
         _remove(stubs)
     for stub in target.rglob("*.pyi"):

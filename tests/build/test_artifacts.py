@@ -59,7 +59,7 @@ sys.path[:0] = [{function!r}, {layer!r}]
 os.environ.update(ACCOUNTS_TABLE="a", INVITATIONS_TABLE="i", IDEMPOTENCY_TABLE="d",
                   SENDER_EMAIL="no-reply@example.com", ACCEPT_PAGE_URL="https://example.com/invitations/accept")
 import app
-assert app.page().html.startswith("<!DOCTYPE html>")
+assert all(app.page(locale).html.startswith("<!DOCTYPE html>") for locale in ("en", "ja"))
 """
 PAGE_FUNCTIONS = ["AcceptPageFunction", "RegisterPageFunction"]
 
@@ -152,6 +152,40 @@ def test_built_page_function_renders_its_page_with_only_its_folder_and_the_layer
     )
 
     assert result.returncode == 0, result.stderr
+
+
+# The email's words and dates from the built layer alone: compiled catalogs, and Babel's trimmed CLDR data.
+_SPEAK_ALONE = """
+import json, sys
+from datetime import datetime, UTC
+sys.path[:0] = [{layer!r}]
+from business_accounts.languages import SUPPORTED, translations, written_instant
+from business_accounts.mailer import SUBJECT
+instants = [datetime(2026, 12, 3, 9, 5, tzinfo=UTC), datetime(2027, 7, 31, 23, 59, tzinfo=UTC)]
+print(json.dumps({{locale: [translations(locale).gettext(SUBJECT), *(written_instant(at, locale) for at in instants)]
+                  for locale in SUPPORTED}}))
+"""
+
+
+def test_built_layer_speaks_every_language_as_the_source_tree_does_from_compiled_catalogs_only(
+    host_build: Path,
+) -> None:
+    layer = host_build / LAYER / "python"
+    source = ROOT / "layers" / "shared"
+    run = [sys.executable, "-I", "-S", "-B", "-c"]
+
+    built = subprocess.run(  # noqa: S603 - as above
+        [*run, _SPEAK_ALONE.format(layer=str(layer))], capture_output=True, text=True, env={}, check=True
+    )
+    whole = subprocess.run(  # noqa: S603 - the source tree with the whole of Babel (this venv's)
+        [sys.executable, "-c", _SPEAK_ALONE.format(layer=str(source))], capture_output=True, text=True, check=True
+    )
+
+    assert json.loads(built.stdout) == json.loads(whole.stdout)
+    catalogs = layer / "business_accounts" / "locales"
+    assert sorted(path.name for path in catalogs.iterdir()) == sorted(
+        f"{path.stem}.mo" for path in (source / "business_accounts" / "locales").glob("*.po")
+    )
 
 
 @pytest.mark.parametrize("function", CALLING_NO_AWS)

@@ -49,7 +49,7 @@ def test_accept_page_links_onward_to_the_portal_once_accepted(api: Api) -> None:
 
     accepted = body.split('data-screen="accepted"', 1)[1].split("</section>", 1)[0]
 
-    assert f'<a class="button" data-portal>{ACCEPT_PAGE["to_portal"]}</a>' in accepted
+    assert f'<a class="button" data-portal data-text="to_portal">{ACCEPT_PAGE["to_portal"]}</a>' in accepted
 
 
 def test_accept_page_get_and_head_with_a_real_token_change_nothing(api: Api) -> None:

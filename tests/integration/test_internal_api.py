@@ -171,6 +171,7 @@ def test_get_account_answers_account_and_its_administrators(api: Api) -> None:
         "created_via": "sales",
         "created_at": "2026-11-26T09:00:00Z",
         "administrators": [{"email": JANE, "state": "invited"}],
+        "locale": "en",
     }
 
 

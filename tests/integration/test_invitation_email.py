@@ -17,7 +17,7 @@ from tests.support.environment import ACCEPT_PAGE_URL
 from tests.support.fakes import FakeClock
 from tests.support.story import JANE, provision
 
-FIRST_EXPIRY_IN_WORDS = "03 December 2026 at 09:00 UTC"  # the FakeClock's start plus the seven-day TTL
+FIRST_EXPIRY_IN_WORDS = "December 3, 2026, 9:00\u202fAM UTC"  # the FakeClock's start + 7 days, as CLDR's en
 
 
 def only_email() -> SentEmail:
@@ -134,7 +134,7 @@ def test_invitation_email_after_join_states_the_new_expiry(api: Api, clock: Fake
 
     api.post(f"/v1/accounts/{account_id}/join", {"email": JANE})
 
-    assert "05 December 2026 at 14:30 UTC" in sent_emails()[-1].text
+    assert "December 5, 2026, 2:30\u202fPM UTC" in sent_emails()[-1].text
 
 
 @pytest.mark.parametrize(

@@ -66,6 +66,7 @@ def test_preview_pending_token_answers_exactly_the_invitation(api: Api) -> None:
         "company_name": "ACME Ltd",
         "created_via": "upgrade_insurance",
         "expires_at": FIRST_EXPIRY,
+        "locale": "en",
     }
 
 

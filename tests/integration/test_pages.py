@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from business_accounts.languages import SUPPORTED
 from business_accounts.page_texts import ACCEPT_PAGE, REGISTER_PAGE
 from business_accounts.wording import WHY_THE_ACCOUNT_EXISTS
 from tests.support.api import Api, routes
@@ -84,7 +85,8 @@ def test_page_texts_all_come_from_its_table_and_every_screen_has_a_title(api: Ap
     page = parse(body)
 
     assert "${" not in body.replace(page.scripts[0], ""), "a placeholder the server did not fill in"
-    assert page.data["texts"] == texts
+    assert page.data["texts"]["en"] == texts
+    assert set(page.data["texts"]) == set(SUPPORTED)
     assert set(page.text_keys) <= set(texts), set(page.text_keys) - set(texts)
     assert page.title in texts.values()
     for screen in page.screens:
@@ -111,7 +113,7 @@ def test_page_has_a_favicon_a_noscript_message_and_one_status_region(api: Api, p
 def test_page_embeds_why_the_account_exists_in_the_mailer_wording_and_the_portal(api: Api, path: str) -> None:
     page = parse(api.get(path).body)
 
-    assert page.data["why"] == {str(created_via): words for created_via, words in WHY_THE_ACCOUNT_EXISTS.items()}
+    assert page.data["why"]["en"] == {str(created_via): words for created_via, words in WHY_THE_ACCOUNT_EXISTS.items()}
     assert page.data["portal"] == "https://account.example.com"
     assert page.data["path"] == path
 

@@ -1,16 +1,26 @@
-"""The invitation email's words, and its hand-over to SES v2 (stubbed: no sockets)."""
+"""The invitation email's words, in every language, and its hand-over to SES v2 (stubbed: no sockets)."""
 
 from __future__ import annotations
 
 import email
 import email.policy
+import re
 from datetime import UTC, datetime
 
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from business_accounts import mailer
+from business_accounts.languages import DEFAULT, SUPPORTED, translations, written_instant
 from business_accounts.mailer import (
+    COPY_THE_LINK,
+    GREETING,
+    INVITED,
+    NOT_EXPECTED,
+    OPEN_THE_LINK,
+    SUBJECT,
+    VALID_UNTIL,
     WHY_THE_ACCOUNT_EXISTS,
     InvitationEmail,
     MailDeliveryError,
@@ -42,7 +52,7 @@ def test_render_invitation_says_why_when_until_and_what_if_unexpected() -> None:
 
     for part in (rendered.text, rendered.html):
         assert "Upgrade Insurance" in part
-        assert "03 December 2026 at 09:00 UTC" in part
+        assert "December 3, 2026, 9:00\u202fAM UTC" in part
         assert "Did not expect this?" in part
     assert INVITATION.link in rendered.text
     assert 'href="https://account.example.com/accept#token=abc_DEF-123"' in rendered.html
@@ -97,3 +107,67 @@ def test_ses_mailer_refusal_becomes_mail_delivery_error() -> None:
 
     with stubber, pytest.raises(MailDeliveryError):
         mailer.send(compose(INVITATION, sender="no-reply@example.com"))
+
+
+# --- In every language ---
+
+OTHER_LOCALES = [locale for locale in SUPPORTED if locale != DEFAULT]
+ENGLISH_TEXTS = (GREETING, INVITED, OPEN_THE_LINK, COPY_THE_LINK, VALID_UNTIL, NOT_EXPECTED, SUBJECT)
+
+
+def _in(locale: str, **changes: object) -> InvitationEmail:
+    return InvitationEmail(**{**INVITATION.__dict__, "locale": locale, **changes})
+
+
+@pytest.mark.parametrize("locale", SUPPORTED)
+def test_render_invitation_in_every_locale_fills_every_placeholder_and_escapes_the_html(locale: str) -> None:
+    rendered = render_invitation(_in(locale))
+
+    for part in (rendered.subject, rendered.text, rendered.html):
+        assert not re.search(r"\{\w*\}", part), f"{locale}: a placeholder left unfilled"
+    assert '<script>alert("x")</script> Smith & Sons' in rendered.subject
+    assert '<script>alert("x")</script> Smith & Sons' in rendered.text
+    assert "<script>" not in rendered.html
+    assert rendered.html.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Smith &amp; Sons") == 3
+    assert f'<html lang="{locale}">' in rendered.html
+    assert rendered.text.count(INVITATION.link) == 1
+    assert rendered.html.count(f'href="{INVITATION.link}"') == 2
+    assert written_instant(INVITATION.expires_at, locale) in rendered.text
+
+
+@pytest.mark.parametrize("locale", OTHER_LOCALES)
+def test_render_invitation_in_another_locale_says_nothing_in_english(locale: str) -> None:
+    rendered = render_invitation(_in(locale))
+    english = render_invitation(INVITATION)
+
+    assert rendered.subject != english.subject
+    for text in ENGLISH_TEXTS:
+        first_words = text.split("{")[0].strip()
+        if first_words:
+            assert first_words not in rendered.text, f"{locale} says {first_words!r} in English"
+            assert first_words not in rendered.html, f"{locale} says {first_words!r} in English"
+    for why in WHY_THE_ACCOUNT_EXISTS.values():
+        assert why not in rendered.text
+
+
+@pytest.mark.parametrize("locale", SUPPORTED)
+def test_render_invitation_in_every_locale_says_why_in_that_locale(locale: str) -> None:
+    say = translations(locale).gettext
+
+    for created_via in CreatedVia:
+        rendered = render_invitation(_in(locale, created_via=created_via))
+
+        assert say(WHY_THE_ACCOUNT_EXISTS[created_via]) in rendered.text
+
+
+def test_render_invitation_html_escapes_what_a_translation_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Mischievous:
+        def gettext(self, message: str) -> str:
+            return "<b>" + message + "</b>"
+
+    monkeypatch.setattr(mailer, "translations", lambda _: Mischievous())
+
+    rendered = render_invitation(_in("de"))
+
+    assert "<b>" not in rendered.html
+    assert "&lt;b&gt;" in rendered.html

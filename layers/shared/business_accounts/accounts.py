@@ -9,14 +9,18 @@ from business_accounts import api
 from business_accounts.delivery import deliver, email_taken, new_invitation, once_more_on_conflict
 from business_accounts.errors import AccountNotFound, IdempotencyKeyReused
 from business_accounts.items import Account, Administrator, ExternalReference
+from business_accounts.languages import chosen
 from business_accounts.observability import Metric, count, logger, mask_email
 from business_accounts.services import Services
 from business_accounts.store import EmailTaken
 from business_accounts.types import AdministratorState, CreatedVia, sortable_id
 
 
-def register(services: Services, request: api.RegisterRequest) -> api.RegisteredAccount:
-    """A new self-service account with the email as its active administrator, unless the email has one."""
+def register(services: Services, request: api.RegisterRequest, *, accepted: str | None = None) -> api.RegisteredAccount:
+    """A new self-service account with the email as its active administrator, unless the email has one.
+
+    The account keeps its language: the request's `locale`, else the one `accepted` (its Accept-Language).
+    """
     now = services.clock()
     account = Account(
         account_id=sortable_id("acc"),
@@ -24,6 +28,7 @@ def register(services: Services, request: api.RegisterRequest) -> api.Registered
         created_via=CreatedVia.SELF_SERVICE,
         created_at=now,
         country=request.country,
+        locale=chosen(request.locale, accepted=accepted),
     )
     administrator = Administrator(
         account_id=account.account_id,
@@ -44,8 +49,13 @@ def register(services: Services, request: api.RegisterRequest) -> api.Registered
     )
 
 
-def provision(services: Services, request: api.ProvisionRequest) -> api.ProvisionedAccount:
-    """An account created by sales, a reseller, an upgrade or another product, and its administrator invited."""
+def provision(
+    services: Services, request: api.ProvisionRequest, *, accepted: str | None = None
+) -> api.ProvisionedAccount:
+    """An account created by sales, a reseller, an upgrade or another product, and its administrator invited.
+
+    The account and the invitation speak the request's `locale`, else the one `accepted` (its Accept-Language).
+    """
     fingerprint = hashlib.sha256(json.dumps(request.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
 
     def attempt() -> api.ProvisionedAccount:
@@ -65,8 +75,11 @@ def provision(services: Services, request: api.ProvisionRequest) -> api.Provisio
             created_via=request.created_via,
             created_at=now,
             external_reference=request.external_reference,
+            locale=chosen(request.locale, accepted=accepted),
         )
-        invitation, token = new_invitation(services, account=account, email=request.administrator_email, now=now)
+        invitation, token = new_invitation(
+            services, account=account, email=request.administrator_email, now=now, locale=account.locale
+        )
         response = api.ProvisionedAccount(
             account_id=account.account_id,
             company_name=account.company_name,
@@ -110,5 +123,6 @@ def get_account(services: Services, *, account_id: str) -> api.AccountDetails:
         company_name=account.company_name,
         created_via=account.created_via,
         created_at=account.created_at,
+        locale=account.locale,
         administrators=[api.Administrator(email=admin.email, state=admin.state) for admin in administrators],
     )

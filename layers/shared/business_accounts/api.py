@@ -16,6 +16,7 @@ from business_accounts.types import (
     ExternalReference,
     InvitationId,
     InvitationStatus,
+    Locale,
     PersonName,
     Token,
     UtcDateTime,
@@ -48,10 +49,20 @@ class RegisterRequest(Body):
     first_name: PersonName | None = None
     last_name: PersonName | None = None
     country: Country | None = None
+    locale: Annotated[
+        Locale | None, Field(description="The account's language; without it, the Accept-Language header's, else en")
+    ] = None
 
 
 class EmailRequest(Body):
     email: Email
+    locale: Annotated[
+        Locale | None,
+        Field(
+            description="The language of the invitation email; without it, the language the invitation was sent in, "
+            "else the Accept-Language header's, else en"
+        ),
+    ] = None
 
 
 class TokenRequest(Body):
@@ -69,11 +80,13 @@ class ProvisionRequest(Body):
         ExternalReference | None,
         Field(description="The caller's order or licence id: a repeat with the same reference creates nothing new"),
     ] = None
+    locale: Locale | None = None
 
 
 class InviteRequest(Body):
     email: Email
     invited_by: Email | None = None
+    locale: Locale | None = None
 
 
 # --- Responses ---
@@ -119,6 +132,7 @@ class InvitationPreview(AccountOrigin):
     status: Literal[InvitationStatus.PENDING] = InvitationStatus.PENDING
     email: str
     expires_at: UtcDateTime
+    locale: Annotated[str, Field(description="The language of the invitation email: the accept page speaks it")]
 
 
 class AcceptedInvitation(AccountRef):
@@ -146,6 +160,7 @@ class Administrator(BaseModel):
 class AccountDetails(AccountOrigin):
     created_at: UtcDateTime
     administrators: list[Administrator]
+    locale: Annotated[str, Field(description="The language the account was registered or provisioned in")]
 
 
 class InvitationSummary(BaseModel):

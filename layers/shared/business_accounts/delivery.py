@@ -19,6 +19,7 @@ from business_accounts.errors import (
     RateLimited,
 )
 from business_accounts.items import Account, EmailOwnership, ExternalReference, Invitation, MailLog
+from business_accounts.languages import chosen
 from business_accounts.lifetime import expiry
 from business_accounts.limits import admit_email
 from business_accounts.mailer import InvitationEmail, MailDeliveryError, compose
@@ -56,7 +57,13 @@ def email_taken(owner: EmailOwnership, now: datetime) -> DomainError:
 
 
 def new_invitation(
-    services: Services, *, account: Account | EmailOwnership, email: str, now: datetime, invited_by: str | None = None
+    services: Services,
+    *,
+    account: Account | EmailOwnership,
+    email: str,
+    now: datetime,
+    locale: str,
+    invited_by: str | None = None,
 ) -> tuple[Invitation, str]:
     """A fresh pending invitation and its token; the token exists only here and in the email."""
     token = services.new_token()
@@ -71,6 +78,7 @@ def new_invitation(
         created_at=now,
         expires_at=expiry(now, services.settings.invitation_ttl_seconds),
         invited_by=invited_by,
+        locale=locale,
     )
     return invitation, token
 
@@ -112,6 +120,7 @@ def deliver(
             created_via=invitation.created_via,
             link=f"{services.settings.accept_page_url}#token={token}",
             expires_at=invitation.expires_at,
+            locale=invitation.locale,
         ),
         sender=services.settings.sender_email,
     )
@@ -143,10 +152,23 @@ def deliver(
     logger.info("invitation sent", extra={**log_extra, "account_id": invitation.account_id})
 
 
-def reissue(services: Services, email: str, owner: EmailOwnership, mail_log: MailLog) -> Invitation:
-    """A fresh invitation to the account the email is invited to, superseding its current one."""
+def reissue(
+    services: Services,
+    email: str,
+    owner: EmailOwnership,
+    mail_log: MailLog,
+    *,
+    locale: str | None,
+    accepted: str | None,
+) -> Invitation:
+    """A fresh invitation to the account the email is invited to, superseding its current one.
+
+    Its language: the request's `locale`, else the current invitation's, else the request's `accepted` one
+    (its Accept-Language), else English.
+    """
     now = services.clock()
-    invitation, token = new_invitation(services, account=owner, email=email, now=now)
+    language = chosen(locale, kept=owner.invitation_locale, accepted=accepted)
+    invitation, token = new_invitation(services, account=owner, email=email, now=now, locale=language)
     deliver(services, invitation, token, mail_log=mail_log, now=now, ownership_before=owner)
     return invitation
 
@@ -162,4 +184,5 @@ def invited_ownership(invitation: Invitation) -> EmailOwnership:
         invitation_id=invitation.invitation_id,
         invitation_token_hash=invitation.token_hash,
         invitation_expires_at=invitation.expires_at,
+        invitation_locale=invitation.locale,
     )

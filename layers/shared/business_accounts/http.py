@@ -16,12 +16,14 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, Field, RootModel, create_model
 
 from business_accounts.api import ErrorBody, FieldError
 from business_accounts.config import load_settings
 from business_accounts.errors import DomainError, InternalError, RouteNotFound, ValidationFailed
+from business_accounts.languages import SUPPORTED
 from business_accounts.observability import logger
 
 JSON = "application/json"
@@ -29,6 +31,17 @@ _RETRY_AFTER = {
     "description": "Seconds to wait before trying again",
     "schema": {"type": "integer", "minimum": 1},
 }
+
+
+# The language a request prefers when its body names none: read, never refused (languages.negotiate).
+AcceptLanguage = Annotated[
+    str | None,
+    Header(
+        alias="Accept-Language",
+        description=f"Used when the body has no `locale`: its first supported language ({', '.join(SUPPORTED)}, "
+        "or one of the same language), else en. Never refused.",
+    ),
+]
 
 
 # --- The body rule: a request body is a UTF-8 JSON object, sent as application/json ---

@@ -28,6 +28,7 @@ from business_accounts.errors import (
     NotInvited,
 )
 from business_accounts.items import Invitation
+from business_accounts.languages import chosen
 from business_accounts.observability import Metric, count, logger, mask_email
 from business_accounts.services import Services
 from business_accounts.store import InvitationChanged, MailCounted
@@ -56,8 +57,13 @@ def usable(invitation: Invitation | None, now: datetime) -> Invitation:
 # --- Public routes ---
 
 
-def join(services: Services, *, account_id: str, email: str) -> api.InvitationSent:
-    """The "Join COMPANY" button: a fresh invitation to an account the email is invited to; older links die."""
+def join(
+    services: Services, *, account_id: str, email: str, locale: str | None = None, accepted: str | None = None
+) -> api.InvitationSent:
+    """The "Join COMPANY" button: a fresh invitation to an account the email is invited to; older links die.
+
+    `locale` is the language the request asks for; `accepted` the one its Accept-Language prefers (see reissue).
+    """
 
     def attempt() -> api.InvitationSent:
         owner, mail_log = services.store.email_record(email)
@@ -65,13 +71,15 @@ def join(services: Services, *, account_id: str, email: str) -> api.InvitationSe
             raise NotInvited()
         if owner.state is AdministratorState.ACTIVE:
             raise AlreadyMember()
-        invitation = reissue(services, email, owner, mail_log)
+        invitation = reissue(services, email, owner, mail_log, locale=locale, accepted=accepted)
         return api.InvitationSent(email=email, expires_at=invitation.expires_at)
 
     return once_more_on_conflict(attempt)
 
 
-def resend(services: Services, *, email: str) -> api.ResendReceived:
+def resend(
+    services: Services, *, email: str, locale: str | None = None, accepted: str | None = None
+) -> api.ResendReceived:
     """The "I did not get the email" link: one answer whatever the email's standing, and the same limits."""
 
     def attempt() -> api.ResendReceived:
@@ -83,7 +91,7 @@ def resend(services: Services, *, email: str) -> api.ResendReceived:
                 raise raced_by_another_email(services) from counted
             logger.info("resend for an address without an invitation", extra={"email": mask_email(email)})
         else:
-            reissue(services, email, owner, mail_log)
+            reissue(services, email, owner, mail_log, locale=locale, accepted=accepted)
         return api.ResendReceived()
 
     return once_more_on_conflict(attempt)
@@ -98,6 +106,7 @@ def preview(services: Services, *, token: str) -> api.InvitationPreview:
         company_name=invitation.company_name,
         created_via=invitation.created_via,
         expires_at=invitation.expires_at,
+        locale=invitation.locale,
     )
 
 
@@ -135,7 +144,8 @@ def renew(services: Services, *, token: str) -> api.RenewedInvitation:
             raise InvitationRevoked()  # the email was freed since this link was sent
         if owner.state is AdministratorState.ACTIVE:
             raise InvitationAlreadyAccepted()  # accepted through a newer link
-        renewed = reissue(services, invitation.email, owner, mail_log)
+        # In the language of the link's own invitation, whichever invitation the email waits on now.
+        renewed = reissue(services, invitation.email, owner, mail_log, locale=invitation.locale, accepted=None)
         return api.RenewedInvitation(expires_at=renewed.expires_at)
 
     return once_more_on_conflict(attempt)
@@ -144,8 +154,19 @@ def renew(services: Services, *, token: str) -> api.RenewedInvitation:
 # --- Internal routes ---
 
 
-def invite(services: Services, *, account_id: str, email: str, invited_by: str | None) -> api.PendingInvitation:
-    """An administrator invites a colleague; a pending invitation for the same email is superseded."""
+def invite(
+    services: Services,
+    *,
+    account_id: str,
+    email: str,
+    invited_by: str | None,
+    locale: str | None = None,
+    accepted: str | None = None,
+) -> api.PendingInvitation:
+    """An administrator invites a colleague; a pending invitation for the same email is superseded.
+
+    In the language `locale`, else the one `accepted` (the request's Accept-Language), else English.
+    """
 
     def attempt() -> api.PendingInvitation:
         account = services.store.account(account_id)
@@ -157,7 +178,10 @@ def invite(services: Services, *, account_id: str, email: str, invited_by: str |
             raise email_taken(owner, now)
         if owner is not None and owner.state is AdministratorState.ACTIVE:
             raise AlreadyMember()
-        invitation, token = new_invitation(services, account=account, email=email, now=now, invited_by=invited_by)
+        language = chosen(locale, accepted=accepted)
+        invitation, token = new_invitation(
+            services, account=account, email=email, now=now, locale=language, invited_by=invited_by
+        )
         deliver(services, invitation, token, mail_log=mail_log, now=now, ownership_before=owner)
         return api.PendingInvitation(
             invitation_id=invitation.invitation_id, email=email, expires_at=invitation.expires_at

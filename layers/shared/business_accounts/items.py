@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
+from business_accounts.languages import DEFAULT as DEFAULT_LOCALE
 from business_accounts.lifetime import epoch, has_expired
 from business_accounts.types import AdministratorState, CreatedVia, InvitationStatus, UtcDateTime
 
@@ -50,6 +51,7 @@ class Account(Item):
     created_at: UtcDateTime
     country: str | None = None
     external_reference: str | None = None
+    locale: str = DEFAULT_LOCALE  # the language it was registered or provisioned in (English before there was one)
 
 
 class Administrator(Item):
@@ -71,6 +73,7 @@ class EmailOwnership(Item):
     invitation_id: str | None = None
     invitation_token_hash: str | None = None
     invitation_expires_at: UtcDateTime | None = None
+    invitation_locale: str | None = None  # the language of that invitation, which a re-send keeps
 
     def invitation_status(self, now: datetime) -> InvitationStatus:
         """The status of the invitation the email waits on, as of `now` (pending or expired)."""
@@ -108,6 +111,7 @@ class Invitation(Item):
     created_at: UtcDateTime
     expires_at: UtcDateTime
     invited_by: str | None = None
+    locale: str = DEFAULT_LOCALE  # the language of its email, kept by renew and resend (English before there was one)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from business_accounts.languages import DEFAULT as DEFAULT_LOCALE
+from business_accounts.languages import N_, translations, written_instant
 from business_accounts.mailbox import ascii_address
 from business_accounts.types import CreatedVia, as_one_line
 from business_accounts.wording import WHY_THE_ACCOUNT_EXISTS
@@ -29,6 +32,7 @@ class InvitationEmail:
     created_via: CreatedVia
     link: str
     expires_at: datetime
+    locale: str = DEFAULT_LOCALE  # the language it is written in
 
 
 @dataclass(frozen=True)
@@ -56,39 +60,73 @@ class Mailer(Protocol):
         """Send it, or raise MailDeliveryError."""
 
 
+# --- The words: English, marked for the catalogs (locales/), translated when an email is rendered ---
+
+SUBJECT = N_("You are invited to administer the {company} business account")
+GREETING = N_("Hello,")
+# Translators: {why} is one whole sentence saying why the account exists.
+INVITED = N_(
+    "A business account for {company} already exists. {why} You have been invited to become one of its administrators."
+)
+OPEN_THE_LINK = N_("To accept the invitation, open this link:")
+JOIN = N_("Join {company}")
+COPY_THE_LINK = N_("Or copy this link into your browser:")
+# Translators: {until} is a date and time in UTC, written the way your language writes them.
+VALID_UNTIL = N_(
+    "The link works until {until}. If it has expired, open it anyway and ask for a new invitation in one click."
+)
+NOT_EXPECTED = N_(
+    "Did not expect this? You can ignore this email: nothing changes unless you accept. "
+    "If you keep getting these emails, tell your company's IT administrator or our support team."
+)
+_STYLE = "font-family: Arial, Helvetica, sans-serif; line-height: 1.5; color: #1f2933;"
+_BUTTON = (
+    "display: inline-block; padding: 10px 18px; background: #c8102e; color: #ffffff; text-decoration: none; "
+    "border-radius: 4px;"
+)
+
+
 def render_invitation(email: InvitationEmail) -> RenderedEmail:
-    why = WHY_THE_ACCOUNT_EXISTS[email.created_via]
-    expiry = email.expires_at.strftime("%d %B %Y at %H:%M UTC")
-    subject = f"You are invited to administer the {_subject_words(email.company_name)} business account"
+    """The subject, text and HTML of the email in its locale. In the HTML part each translated text is escaped
+    first, then its placeholders are filled in with escaped values, so neither a translation nor a company name
+    can add markup."""
+    say = translations(email.locale).gettext
+    why = say(WHY_THE_ACCOUNT_EXISTS[email.created_via])
+    until = written_instant(email.expires_at, email.locale)
+    company = email.company_name
+    subject = say(SUBJECT).format(company=_subject_words(company))
     text = (
-        f"Hello,\n\n"
-        f"A business account for {email.company_name} already exists: it {why}. "
-        f"You have been invited to become one of its administrators.\n\n"
-        f"To accept the invitation, open this link:\n{email.link}\n\n"
-        f"The link works until {expiry}. If it has expired, open it anyway and ask for a new invitation "
-        f"in one click.\n\n"
-        f"Did not expect this? You can ignore this email: nothing changes unless you accept. "
-        f"If you keep getting these emails, tell your company's IT administrator or our support team.\n"
+        f"{say(GREETING)}\n\n"
+        f"{say(INVITED).format(company=company, why=why)}\n\n"
+        f"{say(OPEN_THE_LINK)}\n{email.link}\n\n"
+        f"{say(VALID_UNTIL).format(until=until)}\n\n"
+        f"{say(NOT_EXPECTED)}\n"
     )
-    company, link = escape(email.company_name), escape(email.link, quote=True)
-    html = (
+
+    def html(message: str, **values: str) -> str:
+        return escape(say(message)).format(**values)
+
+    strong = {"company": f"<strong>{escape(company)}</strong>"}
+    link = escape(email.link, quote=True)
+    html_part = (
         "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="{escape(email.locale, quote=True)}"><head><meta charset="utf-8">'
         f"<title>{escape(subject)}</title></head>\n"
-        '<body style="font-family: Arial, Helvetica, sans-serif; line-height: 1.5; color: #1f2933;">\n'
-        "<p>Hello,</p>\n"
-        f"<p>A business account for <strong>{company}</strong> already exists: it {escape(why)}. "
-        "You have been invited to become one of its administrators.</p>\n"
-        f'<p><a href="{link}" style="display: inline-block; padding: 10px 18px; background: #c8102e; '
-        f'color: #ffffff; text-decoration: none; border-radius: 4px;">Join {company}</a></p>\n'
-        f'<p>Or copy this link into your browser:<br><a href="{link}">{link}</a></p>\n'
-        f"<p>The link works until <strong>{expiry}</strong>. If it has expired, open it anyway and ask for "
-        "a new invitation in one click.</p>\n"
-        "<p>Did not expect this? You can ignore this email: nothing changes unless you accept. "
-        "If you keep getting these emails, tell your company's IT administrator or our support team.</p>\n"
+        f'<body style="{_STYLE}">\n'
+        f"<p>{html(GREETING)}</p>\n"
+        f"<p>{html(INVITED, **strong, why=escape(why))}</p>\n"
+        f'<p><a href="{link}" style="{_BUTTON}">{html(JOIN, company=escape(company))}</a></p>\n'
+        f'<p>{html(COPY_THE_LINK)}<br><a href="{link}">{link}</a></p>\n'
+        f"<p>{html(VALID_UNTIL, until=f'<strong>{escape(until)}</strong>')}</p>\n"
+        f"<p>{html(NOT_EXPECTED)}</p>\n"
         "</body></html>\n"
     )
-    return RenderedEmail(subject=subject, text=text, html=html)
+    return RenderedEmail(subject=subject, text=text, html=html_part)
+
+
+# RFC 5322 allows 998 characters a line; folding a Subject at 78, Python's email can bring it back with a space
+# in front (after an apostrophe, or a run of spaces). No subject of ours comes near 998.
+_HEADERS_ON_ONE_LINE = email.policy.default.clone(max_line_length=998)
 
 
 def _subject_words(name: str) -> str:
@@ -101,12 +139,12 @@ def compose(email: InvitationEmail, *, sender: str) -> ComposedEmail:
     rendered = render_invitation(email)
     recipient = ascii_address(email.to)
     local, _, domain = recipient.rpartition("@")
-    message = EmailMessage()
+    message = EmailMessage(policy=_HEADERS_ON_ONE_LINE)
     message["Subject"] = rendered.subject
     message["From"] = sender
     message["To"] = Address(username=local, domain=domain)  # built from its parts, never parsed from text
-    message.set_content(rendered.text)
-    message.add_alternative(rendered.html, subtype="html")
+    message.set_content(rendered.text, cte="quoted-printable")  # 7-bit on the wire, whatever the language
+    message.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
     return ComposedEmail(invitation=email, recipient=recipient, mime=message.as_bytes())
 
 

@@ -1,8 +1,10 @@
-"""Every word the web pages say, one table per page: the place to change a page's text, and to translate it.
+"""Every word the web pages say, one table per page: the place to change a page's text (in English).
 
-The HTML names a text as `${key}` (filled in by the server) or `data-text="key"` (filled in by the script, with
-`{placeholders}` such as `{company}`); `title_<screen>` names the browser tab on each screen. Why an account
-exists is said in the invitation email's words (`mailer.WHY_THE_ACCOUNT_EXISTS`), not here.
+The values are marked with `N_()` and translated from the catalogs (`locales/`, see languages.py) when a page is
+rendered: each page carries its table in every supported language, so its language switcher needs no request.
+The HTML names a text as `${key}` (filled in by the server, in the request's language) and `data-text="key"` (filled
+in by the script, with `{placeholders}` such as `{company}`); `title_<screen>` names the browser tab on each screen.
+Why an account exists is said in the invitation email's words (`wording.WHY_THE_ACCOUNT_EXISTS`), not here.
 """
 
 from __future__ import annotations
@@ -10,104 +12,133 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-# Shared by both pages' scripts (page.js): expiry times and the end of a countdown.
-_TIMES = {
-    "time_utc": "{utc} UTC",
-    "time_local": "{local}, your local time",
-    "time_both": "{utc} UTC ({local}, your local time)",
-    "ready": "You can try again now.",
+from business_accounts.languages import N_
+
+# Shared by both pages: the language switcher, expiry times (each already names its zone) and a countdown's end.
+_SHARED = {
+    "language": N_("Language"),
+    # Translators: {local} is a date and time in the reader's own time zone, its offset named (GMT+1).
+    "time_local": N_("{local}, your local time"),
+    # Translators: {utc} is a date and time in UTC, {local} the same moment in the reader's own time zone.
+    "time_both": N_("{utc} ({local}, your local time)"),
+    "ready": N_("You can try again now."),
 }
 
 REGISTER_PAGE = {
-    **_TIMES,
-    "brand": "Business account registration",
-    "noscript_heading": "This page needs JavaScript",
-    "noscript_text": "Turn on JavaScript in your browser and reload this page to create a business account.",
+    **_SHARED,
+    "brand": N_("Business account registration"),
+    "noscript_heading": N_("This page needs JavaScript"),
+    "noscript_text": N_("Turn on JavaScript in your browser and reload this page to create a business account."),
     # The form.
-    "title_form": "Create a business account",
-    "form_heading": "Create a business account",
-    "form_intro": "Register a business account for your company or organization. You become its administrator.",
-    "label_email": "Work email",
-    "hint_email": "If you started in Remote Application Server, use the email address you entered there.",
-    "label_company_name": "Company or organization name",
-    "label_first_name": "First name (optional)",
-    "label_last_name": "Last name (optional)",
-    "label_country": "Country (optional)",
-    "no_country": "Choose a country",
-    "create": "Create account",
-    "creating": "Creating your account…",
+    "title_form": N_("Create a business account"),
+    "form_heading": N_("Create a business account"),
+    "form_intro": N_("Register a business account for your company or organization. You become its administrator."),
+    "label_email": N_("Work email"),
+    "hint_email": N_("If you started in Remote Application Server, use the email address you entered there."),
+    "label_company_name": N_("Company or organization name"),
+    "label_first_name": N_("First name (optional)"),
+    "label_last_name": N_("Last name (optional)"),
+    "label_country": N_("Country (optional)"),
+    "no_country": N_("Choose a country"),
+    "create": N_("Create account"),
+    "creating": N_("Creating your account…"),
     # Next to a field the API refused; kept short so that each fits its reserved line on a 320 px screen.
-    "error_email": "Enter a valid email address.",
-    "error_company_name": "Enter 1 to 200 characters.",
-    "error_first_name": "Use at most 100 characters.",
-    "error_last_name": "Use at most 100 characters.",
-    "error_country": "Choose a country from the list.",
-    "fields_refused": "Check the fields marked with an error.",
+    "error_email": N_("Enter a valid email address."),
+    "error_company_name": N_("Enter 1 to 200 characters."),
+    "error_first_name": N_("Use at most 100 characters."),
+    "error_last_name": N_("Use at most 100 characters."),
+    "error_country": N_("Choose a country from the list."),
+    "fields_refused": N_("Check the fields marked with an error."),
     # 201: created.
-    "title_created": "Business account created",
-    "created_heading": "Your business account is ready",
-    "created_text": "The business account of {company} is registered, and {email} is its administrator.",
-    "to_portal": "Go to your business account",
+    "title_created": N_("Business account created"),
+    "created_heading": N_("Your business account is ready"),
+    "created_text": N_("The business account of {company} is registered, and {email} is its administrator."),
+    "to_portal": N_("Go to your business account"),
     # 409 PENDING_INVITATION: the knowledge-base article's notification.
-    "title_pending": "Join {company}",
-    "pending_heading": "A business account for {company} already exists",
-    "pending_text": (
+    "title_pending": N_("Join {company}"),
+    "pending_heading": N_("A business account for {company} already exists"),
+    "pending_text": N_(
         "It uses the same email address you specified on the registration form, {email}. "
         "You have been invited to become an administrator of that business account."
     ),
-    "pending_why_heading": "Why does this business account exist?",
-    "pending_why": "This account {why}.",
-    "pending_valid": "Your current invitation is valid until {until}.",
-    "pending_expired": "Your last invitation expired on {until}. Join to get a new one.",
-    "pending_next": (
+    "pending_why_heading": N_("Why does this business account exist?"),
+    # Translators: {until} is a date and time, its time zone named.
+    "pending_valid": N_("Your current invitation is valid until {until}."),
+    "pending_expired": N_("Your last invitation expired on {until}. Join to get a new one."),
+    "pending_next": N_(
         "Check your incoming emails for the invitation message, and follow its instructions. "
         "If you can't find it, or it has expired, click Join {company}: a new invitation is sent to {email}, "
         "and links in earlier invitation emails stop working."
     ),
-    "join": "Join {company}",
-    "joining": "Sending you a new invitation…",
-    "other_email": "Use another email address",
+    "join": N_("Join {company}"),
+    "joining": N_("Sending you a new invitation…"),
+    "other_email": N_("Use another email address"),
     # 202 from Join: the article's "check your email" message.
-    "title_sent": "Check your incoming emails",
-    "sent_heading": "Check your incoming emails",
-    "sent_text": (
+    "title_sent": N_("Check your incoming emails"),
+    "sent_heading": N_("Check your incoming emails"),
+    "sent_text": N_(
         "Check your incoming emails for an invitation message. "
         "If you don't see the message, make sure to check your SPAM folder."
     ),
-    "sent_to": "We sent it to {email}. Follow the instructions in the invitation message.",
-    "sent_until": "Its link works until {until}.",
-    "ask_again_heading": "Still no invitation message?",
-    "ask_again": "Send the invitation again",
-    "ask_again_wait": "You can ask again in",
-    "sent_again": "A new invitation email is on its way. Links in earlier emails no longer work.",
+    "sent_to": N_("We sent it to {email}. Follow the instructions in the invitation message."),
+    "sent_until": N_("Its link works until {until}."),
+    "ask_again_heading": N_("Still no invitation message?"),
+    "ask_again": N_("Send the invitation again"),
+    # Translators: followed by a countdown such as 0:45.
+    "ask_again_wait": N_("You can ask again in"),
+    "sent_again": N_("A new invitation email is on its way. Links in earlier emails no longer work."),
     # 409 ALREADY_REGISTERED or ALREADY_MEMBER.
-    "title_registered": "You already have a business account",
-    "registered_heading": "You already have a business account",
-    "registered_text": "{email} is already an administrator of the business account of {company}.",
-    "registered_sign_in": "Sign in to the business account with this email address to manage it.",
-    "sign_in": "Sign in",
-    "registered_contact": (
+    "title_registered": N_("You already have a business account"),
+    "registered_heading": N_("You already have a business account"),
+    "registered_text": N_("{email} is already an administrator of the business account of {company}."),
+    "registered_sign_in": N_("Sign in to the business account with this email address to manage it."),
+    "sign_in": N_("Sign in"),
+    "registered_contact": N_(
         "Forgot your password? Reset it from the sign-in page. Lost access to this email address? "
         "Ask another administrator of {company}, or contact our support team."
     ),
     # 429, and API Gateway's throttling.
-    "title_rate_limited": "Please wait before asking again",
-    "rate_limited_heading": "Please wait before asking again",
-    "rate_limited_meanwhile": (
+    "title_rate_limited": N_("Please wait before asking again"),
+    "rate_limited_heading": N_("Please wait before asking again"),
+    "rate_limited_meanwhile": N_(
         "Meanwhile, check your incoming emails for an invitation message, and make sure to check your SPAM folder."
     ),
-    "try_again_wait": "You can try again in",
+    # Translators: followed by a countdown such as 0:45.
+    "try_again_wait": N_("You can try again in"),
     # 5xx, or no answer at all.
-    "title_unavailable": "Service unavailable",
-    "unavailable_heading": "The service is not available right now",
-    "unavailable_next": "Nothing was changed. Try again in a moment.",
-    "try_again": "Try again",
+    "title_unavailable": N_("Service unavailable"),
+    "unavailable_heading": N_("The service is not available right now"),
+    "unavailable_next": N_("Nothing was changed. Try again in a moment."),
+    "try_again": N_("Try again"),
+    # Why an answer was what it was (REGISTER_ANSWERS, REGISTER_FALLBACKS).
+    "not_found": N_(
+        "This email address no longer has an invitation to that account: its administrators may have withdrawn it. "
+        "Create the account again to see where the address stands."
+    ),
+    "invitation_not_found": N_(
+        "That invitation no longer exists. Create the account again to see where your email address stands."
+    ),
+    "too_many_emails": N_(
+        "Too many invitation emails were sent to this address. So that your inbox is not flooded, "
+        "you can ask for a new one after a short wait."
+    ),
+    "throttled": N_("Many people are using the service right now."),
+    "concurrent_update": N_("Someone changed this account at the same moment. Try again."),
+    "request_in_progress": N_("Your account is still being created. Try again in a moment."),
+    "form_changed": N_("The form changed while it was being sent. Try again."),
+    "email_not_sent": N_("We could not send the invitation email."),
+    "busy": N_("The service is busy."),
+    "our_side": N_("Something went wrong on our side."),
+    "not_reached": N_("This page could not reach the service."),
+    "no_answer": N_("The service did not answer. Check your internet connection."),
+    "unexpected": N_("Something went wrong on our side, and nothing was changed. Try again in a moment."),
 }
 
 
 @dataclass(frozen=True)
 class Answer:
-    """What the registration page does with one `code`: the screen it shows, and what it says there."""
+    """What the registration page does with one `code`: the screen it shows, and the text (a key of
+    REGISTER_PAGE) it says there."""
 
     screen: str | None  # None: stay on the current screen and say `text` as an error
     text: str = ""
@@ -120,40 +151,30 @@ REGISTER_ANSWERS = {
     "ALREADY_REGISTERED": Answer("registered"),
     "ALREADY_MEMBER": Answer("registered"),
     "INVITATION_ALREADY_ACCEPTED": Answer("registered"),
-    "VALIDATION_ERROR": Answer("form", REGISTER_PAGE["fields_refused"]),
-    "NOT_FOUND": Answer(
-        "form",
-        "This email address no longer has an invitation to that account: its administrators may have withdrawn it. "
-        "Create the account again to see where the address stands.",
-    ),
-    "INVITATION_NOT_FOUND": Answer(
-        "form", "That invitation no longer exists. Create the account again to see where your email address stands."
-    ),
-    "RATE_LIMITED": Answer(
-        "rate_limited",
-        "Too many invitation emails were sent to this address. So that your inbox is not flooded, "
-        "you can ask for a new one after a short wait.",
-    ),
-    "THROTTLED": Answer("rate_limited", "Many people are using the service right now."),
-    "CONCURRENT_UPDATE": Answer(None, "Someone changed this account at the same moment. Try again."),
-    "REQUEST_IN_PROGRESS": Answer(None, "Your account is still being created. Try again in a moment."),
-    "IDEMPOTENCY_KEY_REUSED": Answer(None, "The form changed while it was being sent. Try again."),
-    "EMAIL_DELIVERY_FAILED": Answer("unavailable", "We could not send the invitation email."),
-    "SERVICE_UNAVAILABLE": Answer("unavailable", "The service is busy."),
-    "INTERNAL_ERROR": Answer("unavailable", "Something went wrong on our side."),
-    "ROUTE_NOT_FOUND": Answer("unavailable", "This page could not reach the service."),
+    "VALIDATION_ERROR": Answer("form", "fields_refused"),
+    "NOT_FOUND": Answer("form", "not_found"),
+    "INVITATION_NOT_FOUND": Answer("form", "invitation_not_found"),
+    "RATE_LIMITED": Answer("rate_limited", "too_many_emails"),
+    "THROTTLED": Answer("rate_limited", "throttled"),
+    "CONCURRENT_UPDATE": Answer(None, "concurrent_update"),
+    "REQUEST_IN_PROGRESS": Answer(None, "request_in_progress"),
+    "IDEMPOTENCY_KEY_REUSED": Answer(None, "form_changed"),
+    "EMAIL_DELIVERY_FAILED": Answer("unavailable", "email_not_sent"),
+    "SERVICE_UNAVAILABLE": Answer("unavailable", "busy"),
+    "INTERNAL_ERROR": Answer("unavailable", "our_side"),
+    "ROUTE_NOT_FOUND": Answer("unavailable", "not_reached"),
 }
-# The texts of answers that the table does not name.
+# The texts (keys of REGISTER_PAGE) of answers that the table does not name.
 REGISTER_FALLBACKS = {
-    "no_answer": "The service did not answer. Check your internet connection.",
-    "unavailable": "Something went wrong on our side.",
-    "rate_limited": REGISTER_ANSWERS["THROTTLED"].text,
-    "unexpected": "Something went wrong on our side, and nothing was changed. Try again in a moment.",
+    "no_answer": "no_answer",
+    "unavailable": "our_side",
+    "rate_limited": "throttled",
+    "unexpected": "unexpected",
 }
 
 
 def register_answers() -> dict[str, Any]:
-    """The answers table and its fallbacks as the page's script reads them."""
+    """The answers table and its fallbacks as the page's script reads them (texts by key, in any language)."""
     return {
         "answers": {code: asdict(answer) for code, answer in REGISTER_ANSWERS.items()},
         "fallbacks": REGISTER_FALLBACKS,
@@ -161,84 +182,84 @@ def register_answers() -> dict[str, Any]:
 
 
 ACCEPT_PAGE = {
-    **_TIMES,
-    "brand": "Business account invitation",
-    "noscript_heading": "This page needs JavaScript",
-    "noscript_text": "Turn on JavaScript and reload the page to see and accept your invitation.",
-    "title_checking": "Business account invitation",
-    "checking": "Checking your invitation…",
+    **_SHARED,
+    "brand": N_("Business account invitation"),
+    "noscript_heading": N_("This page needs JavaScript"),
+    "noscript_text": N_("Turn on JavaScript and reload the page to see and accept your invitation."),
+    "title_checking": N_("Business account invitation"),
+    "checking": N_("Checking your invitation…"),
     # 200 from preview.
-    "title_pending": "Join {company}",
-    "pending_heading": "Join {company}",
-    "pending_text": (
+    "title_pending": N_("Join {company}"),
+    "pending_heading": N_("Join {company}"),
+    "pending_text": N_(
         "A business account for your company already exists, and you are invited to become one of its administrators."
     ),
-    "label_company": "Company",
-    "label_email": "Your email",
-    "label_why": "Why the account exists",
-    "label_expires": "The invitation expires",
-    "why": "This account {why}.",
-    "accept": "Accept invitation",
-    "accepting": "Accepting the invitation…",
-    "pending_hint": "Not expecting this? Close this page: nothing changes unless you accept.",
+    "label_company": N_("Company"),
+    "label_email": N_("Your email"),
+    "label_why": N_("Why the account exists"),
+    "label_expires": N_("The invitation expires"),
+    "accept": N_("Accept invitation"),
+    "accepting": N_("Accepting the invitation…"),
+    "pending_hint": N_("Not expecting this? Close this page: nothing changes unless you accept."),
     # 200 from accept.
-    "title_accepted": "You are now an administrator of {company}",
-    "accepted_heading": "You are now an administrator of {company}",
-    "accepted_text": "{email} can now manage this business account.",
-    "to_portal": "Go to your business account",
+    "title_accepted": N_("You are now an administrator of {company}"),
+    "accepted_heading": N_("You are now an administrator of {company}"),
+    "accepted_text": N_("{email} can now manage this business account."),
+    "to_portal": N_("Go to your business account"),
     # 410 INVITATION_EXPIRED and INVITATION_SUPERSEDED: a new invitation in one click.
-    "title_expired": "This invitation has expired",
-    "expired_heading": "This invitation has expired",
-    "expired_text": (
+    "title_expired": N_("This invitation has expired"),
+    "expired_heading": N_("This invitation has expired"),
+    "expired_text": N_(
         "Invitation links work for a limited time. We can send a new invitation to the address this one was sent to."
     ),
-    "title_superseded": "This link was replaced by a newer one",
-    "superseded_heading": "This link was replaced by a newer one",
-    "superseded_text": (
+    "title_superseded": N_("This link was replaced by a newer one"),
+    "superseded_heading": N_("This link was replaced by a newer one"),
+    "superseded_text": N_(
         "A newer invitation email was sent to the same address, so this link no longer works. "
         "Use the link in the newest email, or ask for a new invitation."
     ),
-    "renew": "Send me a new invitation",
-    "renewing": "Asking for a new invitation…",
-    "renew_wait": "Too many invitation emails were sent to this address. You can ask for a new one in",
+    "renew": N_("Send me a new invitation"),
+    "renewing": N_("Asking for a new invitation…"),
+    # Translators: followed by a countdown such as 0:45.
+    "renew_wait": N_("Too many invitation emails were sent to this address. You can ask for a new one in"),
     # 202 from renew.
-    "title_renewed": "A new invitation is on its way",
-    "renewed_heading": "A new invitation is on its way",
-    "renewed_text": (
+    "title_renewed": N_("A new invitation is on its way"),
+    "renewed_heading": N_("A new invitation is on its way"),
+    "renewed_text": N_(
         "Check your inbox for an email with a new link, and open that link to accept. "
         "If you don't see the message, make sure to check your SPAM folder. Links in earlier emails no longer work."
     ),
-    "renewed_until": "The new link works until {until}.",
+    "renewed_until": N_("The new link works until {until}."),
     # The other answers to a token.
-    "title_already_accepted": "This invitation has already been accepted",
-    "already_accepted_heading": "This invitation has already been accepted",
-    "already_accepted_text": (
+    "title_already_accepted": N_("This invitation has already been accepted"),
+    "already_accepted_heading": N_("This invitation has already been accepted"),
+    "already_accepted_text": N_(
         "The address it was sent to is already an administrator of the business account, "
         "so there is nothing more to do here."
     ),
-    "title_revoked": "This invitation was withdrawn",
-    "revoked_heading": "This invitation was withdrawn",
-    "revoked_text": (
+    "title_revoked": N_("This invitation was withdrawn"),
+    "revoked_heading": N_("This invitation was withdrawn"),
+    "revoked_text": N_(
         "The account's administrators withdrew this invitation, so the link no longer works. "
         "If you still need access, ask them to invite you again."
     ),
-    "title_not_found": "This invitation link is not valid",
-    "not_found_heading": "This invitation link is not valid",
-    "not_found_text": (
+    "title_not_found": N_("This invitation link is not valid"),
+    "not_found_heading": N_("This invitation link is not valid"),
+    "not_found_text": N_(
         "The link may be incomplete. Open it again from the invitation email, "
         "or copy all of it into your browser's address bar."
     ),
-    "not_found_next": (
+    "not_found_next": N_(
         "If it still does not work, register again where you started: you can ask for a new invitation there."
     ),
-    "title_unavailable": "We could not check your invitation",
-    "unavailable_heading": "We could not check your invitation",
-    "unavailable_text": "The service did not answer. Nothing has changed; try again in a moment.",
-    "try_again": "Try again",
+    "title_unavailable": N_("We could not check your invitation"),
+    "unavailable_heading": N_("We could not check your invitation"),
+    "unavailable_text": N_("The service did not answer. Nothing has changed; try again in a moment."),
+    "try_again": N_("Try again"),
     # Said in the status line when a click did not work.
-    "accept_failed": "The invitation was not accepted: something went wrong on our side. Try again in a moment.",
-    "accept_no_answer": "The invitation was not accepted: the service did not answer. Try again in a moment.",
-    "renew_unavailable": "The invitation email could not be sent, and nothing was changed. Try again shortly.",
-    "renew_failed": "No new invitation was sent: something went wrong on our side. Try again in a moment.",
-    "renew_no_answer": "No new invitation was sent: the service did not answer. Try again in a moment.",
+    "accept_failed": N_("The invitation was not accepted: something went wrong on our side. Try again in a moment."),
+    "accept_no_answer": N_("The invitation was not accepted: the service did not answer. Try again in a moment."),
+    "renew_unavailable": N_("The invitation email could not be sent, and nothing was changed. Try again shortly."),
+    "renew_failed": N_("No new invitation was sent: something went wrong on our side. Try again in a moment."),
+    "renew_no_answer": N_("No new invitation was sent: the service did not answer. Try again in a moment."),
 }

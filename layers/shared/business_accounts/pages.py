@@ -8,7 +8,8 @@ bytes that are served, so the policy cannot drift from the code.
 
 In a page's HTML:
 
-- `${key}` is a text of the page's table, HTML-escaped here (so it reads without JavaScript);
+- `${key}` is a text of the page's table in the request's language, HTML-escaped here (so it reads without
+  JavaScript); the element that holds it also names it as `data-text="key"`, so the language switcher can change it;
 - a `section data-screen="name"` is a screen, hidden until the script shows it; `title_<name>` names the tab;
 - `data-text="key"` marks an element whose text, with `{placeholders}`, the script fills in when its screen shows;
 - `data-field="name"` marks an element that shows a value from the API, always with `textContent`.
@@ -30,6 +31,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from business_accounts.config import load_settings
 from business_accounts.http import create_app
+from business_accounts.languages import DEFAULT, SUPPORTED, negotiate, translated
 from business_accounts.wording import WHY_THE_ACCOUNT_EXISTS
 
 ASSETS = Path(__file__).parent / "page_assets"
@@ -79,55 +81,68 @@ def favicon() -> str:
     return "data:image/svg+xml;base64," + base64.b64encode((ASSETS / "favicon.svg").read_bytes()).decode("ascii")
 
 
-def shared_data() -> dict[str, Any]:
-    """What every page's script needs: how to write dates, the portal to link onward to, and why an account
-    exists (`created_via` in the invitation email's words)."""
+def shared_data(texts: Mapping[str, str]) -> dict[str, Any]:
+    """What every page's script needs: its texts in every supported language (for the language switcher), the
+    portal to link onward to, and why an account exists (`created_via` in the invitation email's words)."""
+    why = {str(created_via): words for created_via, words in WHY_THE_ACCOUNT_EXISTS.items()}
     return {
-        "locale": "en-GB",
+        "locales": list(SUPPORTED),
+        "texts": {locale: translated(texts, locale) for locale in SUPPORTED},
+        "why": {locale: translated(why, locale) for locale in SUPPORTED},
         "portal": load_settings().portal_origin,
-        "why": {str(created_via): words for created_via, words in WHY_THE_ACCOUNT_EXISTS.items()},
     }
 
 
-def render(files: Path, *, path: str, opens_on: str, texts: Mapping[str, str], data: Mapping[str, Any]) -> Page:
-    """The page whose screens are `files`.html (with its .css and .js), served at `path`, in the words of `texts`.
+def render(
+    files: Path, *, path: str, opens_on: str, texts: Mapping[str, str], data: Mapping[str, Any], locale: str = DEFAULT
+) -> Page:
+    """The page whose screens are `files`.html (with its .css and .js), served at `path`, in the words of `texts`
+    said in `locale`.
 
-    The screens go into the shell every page shares (`page_assets/page.html`: head, brand line, noscript
-    message, status line); the tab is named after the screen the page `opens_on`. `data` reaches the script as
-    JSON in `data-page`, with the texts (for the screens it fills in) and the path (so that it finds the API
-    beside itself, under any stage prefix).
+    The screens go into the shell every page shares (`page_assets/page.html`: head, brand line, language
+    switcher, noscript message, status line); the tab is named after the screen the page `opens_on`. `data`
+    reaches the script as JSON in `data-page`, with the texts in every language (for the screens it fills in
+    and the switcher), the language the server chose, and the path (so that it finds the API beside itself,
+    under any stage prefix).
     """
     style = _read(ASSETS / "page.css") + _read(files.with_suffix(".css"))
     script = _read(ASSETS / "page.js") + _read(files.with_suffix(".js"))
-    page_data = json.dumps({"path": path, "texts": texts, **shared_data(), **data}, ensure_ascii=False)
-    words = {key: escape(text) for key, text in texts.items()}
+    page_data = {"path": path, "locale": locale, "opens_on": opens_on, **shared_data(texts), **data}
+    words = {key: escape(text) for key, text in translated(texts, locale).items()}
     html = Template(_read(ASSETS / "page.html")).substitute(
         words,
+        lang=locale,
         name=files.name,
         title=words[f"title_{opens_on}"],
         screens=Template(_read(files.with_suffix(".html"))).substitute(words),
         style=style,
         script=script,
         favicon=escape(favicon()),
-        data=escape(page_data, quote=True),
+        data=escape(json.dumps(page_data, ensure_ascii=False), quote=True),
     )
-    return Page(html=html, headers={"Content-Security-Policy": content_security_policy(script, style), **HEADERS})
+    headers = {"Content-Security-Policy": content_security_policy(script, style), **HEADERS}
+    return Page(html=html, headers=headers | {"Content-Language": locale, "Vary": "Accept-Language"})
 
 
-def page_app(path: str, page: Callable[[], Page]) -> APIGatewayRestResolver:
-    """A resolver that answers GET `path` with the page, and HEAD with its headers (link checkers send HEAD).
+def page_app(path: str, page: Callable[[str], Page]) -> APIGatewayRestResolver:
+    """A resolver that answers GET `path` with the page in the request's language (its Accept-Language, else
+    English), and HEAD with its headers (link checkers send HEAD).
 
     The page stays out of the OpenAPI document (that describes the JSON API, of which the page is a browser
     client) and sends no CORS headers (nobody calls it cross-origin).
     """
     app = create_app()
 
+    def requested() -> Page:
+        return page(negotiate(app.current_event.headers.get("accept-language")) or DEFAULT)
+
     @app.get(path, cors=False, include_in_schema=False)
     def get_page() -> Response[str]:
-        return Response(status_code=200, content_type=HTML, body=page().html, headers=page().headers)
+        served = requested()
+        return Response(status_code=200, content_type=HTML, body=served.html, headers=served.headers)
 
     @app.head(path, cors=False, include_in_schema=False)
     def head_page() -> Response[str]:
-        return Response(status_code=200, content_type=HTML, body="", headers=page().headers)
+        return Response(status_code=200, content_type=HTML, body="", headers=requested().headers)
 
     return app

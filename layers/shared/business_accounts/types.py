@@ -6,6 +6,7 @@ import secrets
 import sys
 import time
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
@@ -13,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
+from business_accounts.languages import SUPPORTED
 from business_accounts.mailbox import MAX_LENGTH as EMAIL_MAX_LENGTH
 from business_accounts.mailbox import SCHEMA_PATTERN as EMAIL_PATTERN
 from business_accounts.mailbox import normalise_email
@@ -68,11 +70,22 @@ def _refused_ranges() -> str:
     return "".join(ranges)
 
 
-def _name_rule_pattern(schema: dict[str, Any]) -> None:
-    """The name rule as a JSON Schema pattern, added when the schema is generated (the scan is not for requests)."""
-    refused = _refused_ranges()
-    visible = f"[^\\s{refused}]"
-    schema["pattern"] = f"^\\s*{visible}(?:[^{refused}]*{visible})?\\s*$"  # what is left once trimmed
+def _name_rule_pattern(limit: int) -> Callable[[dict[str, Any]], None]:
+    """The name rule as a JSON Schema pattern, added when the schema is generated (the scan is not for requests).
+
+    The length is in the pattern too, counted once trimmed as the server counts it; `maxLength` would count the
+    whitespace around the name as well (a padded 200-character name is valid), so the schema does without it.
+    """
+
+    def describe(schema: dict[str, Any]) -> None:
+        refused = _refused_ranges()
+        visible = f"[^\\s{refused}]"
+        inside = f"[^{refused}]{{0,{limit - 2}}}"
+        schema["pattern"] = f"^\\s*{visible}(?:{inside}{visible})?\\s*$"  # what is left once trimmed
+        schema.pop("maxLength", None)
+        schema.pop("minLength", None)
+
+    return describe
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -105,7 +118,7 @@ _Line200 = Annotated[
     BeforeValidator(_trimmed),
     StringConstraints(min_length=1, max_length=200),
     AfterValidator(single_line),
-    Field(json_schema_extra=_name_rule_pattern),
+    Field(json_schema_extra=_name_rule_pattern(200)),
 ]
 CompanyName = Annotated[_Line200, Field(examples=["ACME Ltd"])]
 ExternalReference = Annotated[_Line200, Field(examples=["SO-2026-0042"])]
@@ -114,7 +127,27 @@ PersonName = Annotated[
     BeforeValidator(_trimmed),
     StringConstraints(min_length=1, max_length=100),
     AfterValidator(single_line),
-    Field(json_schema_extra=_name_rule_pattern),
+    Field(json_schema_extra=_name_rule_pattern(100)),
+]
+
+
+def _supported_locale(locale: str) -> str:
+    if locale not in SUPPORTED:
+        raise ValueError(f"must be one of the supported locales: {', '.join(SUPPORTED)}")
+    return locale
+
+
+# A language the emails and pages speak, as its BCP 47 tag exactly as listed (`pt-BR`, not `pt_br`).
+Locale = Annotated[
+    str,
+    AfterValidator(_supported_locale),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": list(SUPPORTED),
+            "description": "The language of the invitation email; without it, the Accept-Language header's, else en",
+        }
+    ),
 ]
 UtcDateTime = Annotated[datetime, AfterValidator(_as_utc), PlainSerializer(iso, return_type=str)]
 _ULID = "[0-9A-HJKMNP-TV-Z]{26}"  # Crockford's base 32: no I, L, O or U

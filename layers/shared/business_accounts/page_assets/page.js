@@ -1,18 +1,45 @@
-// What every page shares: its data and words (data-page), screens, the status line, calls to the API beside the
-// page, expiry times and countdowns. Text only ever reaches the page through textContent.
+// What every page shares: its data and words (data-page), its language and the switcher, screens, the status
+// line, calls to the API beside the page, expiry times and countdowns. Text only ever reaches the page through
+// textContent.
 const pages = (() => {
   "use strict";
 
   const main = document.querySelector("main[data-page]");
   const data = JSON.parse(main.dataset.page);
-  const texts = data.texts;
   const status = document.getElementById("status");
+  const switcher = document.getElementById("language");
   // Same origin and stage as the page: https://host/{stage}/register -> https://host/{stage}/v1/...
   const here = window.location.pathname.replace(/\/+$/, "");
   const apiBase = here.endsWith(data.path) ? here.slice(0, here.length - data.path.length) : "";
-  const IN_UTC = new Intl.DateTimeFormat(data.locale, { dateStyle: "long", timeStyle: "short", timeZone: "UTC" });
-  const IN_LOCAL_TIME = new Intl.DateTimeFormat(data.locale, { dateStyle: "long", timeStyle: "short" });
   const busy = new WeakSet();
+  const onLocale = [];
+
+  let locale = data.locale;
+  let texts = data.texts[locale];
+  // What the page shows now, so that another language can say it again: the screen, its values (a function of
+  // nothing, called again in the new language) and the status line (a function too, when it can be said again).
+  let current = { screen: data.opens_on, values: () => ({}) };
+  let statusWords = null;
+
+  // The supported locale for a browser's language tag: itself, else one of its language (de-CH -> de,
+  // pt-PT -> pt-BR, zh-CN -> zh-Hans; Traditional Chinese is not Simplified). languages.closest says the same.
+  function closest(tag) {
+    const wanted = String(tag).trim().replace(/_/g, "-").toLowerCase();
+    const exact = data.locales.find((supported) => supported.toLowerCase() === wanted);
+    if (exact) return exact;
+    if (/^zh-(hant|tw|hk|mo)(-|$)/.test(wanted)) return null;
+    const language = wanted.split("-")[0];
+    return data.locales.find((supported) => supported.split("-")[0].toLowerCase() === language) || null;
+  }
+
+  // The browser's first language that the page speaks, else the one the server chose (from Accept-Language).
+  function browserLocale() {
+    for (const tag of navigator.languages || [navigator.language]) {
+      const found = tag && closest(tag);
+      if (found) return found;
+    }
+    return data.locale;
+  }
 
   // texts[key] with its {placeholders} filled from values; a placeholder without a value stays as it is.
   function text(key, values = {}) {
@@ -20,30 +47,76 @@ const pages = (() => {
     return words.replace(/\{(\w+)\}/g, (placeholder, name) => (name in values ? String(values[name]) : placeholder));
   }
 
+  // Why an account exists (its created_via), in the page's language.
+  function why(createdVia) {
+    return data.why[locale][createdVia] || "";
+  }
+
+  // `words` is a text, or a function that says it in the page's language (and says it again after a switch).
   function say(words, isError = false) {
-    status.textContent = words;
+    statusWords = typeof words === "function" ? words : null;
+    status.textContent = typeof words === "function" ? words() : words;
     status.classList.toggle("error", isError);
   }
 
+  function fill(within, values) {
+    for (const element of within.querySelectorAll("[data-text]")) {
+      element.textContent = text(element.dataset.text, values);
+    }
+    for (const element of within.querySelectorAll("[data-field]")) {
+      if (element.dataset.field in values) element.textContent = values[element.dataset.field];
+      if (element.tagName === "TIME" && values.expires_at) element.setAttribute("datetime", values.expires_at);
+    }
+  }
+
   // Shows one screen (section[data-screen]), fills in its texts and values, names the tab after it, and moves
-  // focus to its heading so that keyboard and screen-reader users start reading there.
+  // focus to its heading so that keyboard and screen-reader users start reading there. `values` may be a
+  // function, called again when the language changes (for values said in words: why, until, a button's label).
   function show(screen, values = {}) {
     let shown = null;
     for (const section of main.querySelectorAll("section[data-screen]")) {
       section.hidden = section.dataset.screen !== screen;
       if (!section.hidden) shown = section;
     }
-    for (const element of shown.querySelectorAll("[data-text]")) {
-      element.textContent = text(element.dataset.text, values);
-    }
-    for (const element of shown.querySelectorAll("[data-field]")) {
-      if (element.dataset.field in values) element.textContent = values[element.dataset.field];
-      if (element.tagName === "TIME" && values.expires_at) element.setAttribute("datetime", values.expires_at);
-    }
-    document.title = text(`title_${screen}`, values);
+    current = { screen, values: typeof values === "function" ? values : () => values };
+    const now = current.values();
+    fill(shown, now);
+    document.title = text(`title_${screen}`, now);
     say("");
     shown.querySelector("h1").focus();
     return shown;
+  }
+
+  // Speaks `tag` from now on: every text of the page, the current screen's values, the tab's title, the status
+  // line (when it can be said again), dates, and whatever the page's own script registered with whenLocale().
+  function setLocale(tag) {
+    if (!data.texts[tag]) return;
+    locale = tag;
+    texts = data.texts[tag];
+    document.documentElement.lang = tag;
+    switcher.value = tag;
+    const now = current.values();
+    fill(main, now);
+    if (current.screen) document.title = text(`title_${current.screen}`, now);
+    if (statusWords) status.textContent = statusWords();
+    for (const listener of onLocale) listener(tag);
+  }
+
+  function whenLocale(listener) {
+    onLocale.push(listener);
+  }
+
+  // The switcher lists each language in its own words (Deutsch, 日本語), marked with its lang for screen readers.
+  function listLanguages() {
+    for (const tag of data.locales) {
+      const option = document.createElement("option");
+      const name = new Intl.DisplayNames([tag], { type: "language" }).of(tag) || tag;
+      option.value = tag;
+      option.lang = tag;
+      option.textContent = name.charAt(0).toLocaleUpperCase(tag) + name.slice(1);
+      switcher.append(option);
+    }
+    switcher.closest(".language").hidden = false;
   }
 
   // The portal's links: to PORTAL_ORIGIN, or left out where the stack has none.
@@ -105,18 +178,39 @@ const pages = (() => {
     });
   }
 
+  // An expiry in the page's language, in UTC and in the browser's time zone, each zone named (UTC, GMT+1).
   function expiry(isoInstant) {
     const instant = new Date(isoInstant);
     if (Number.isNaN(instant.getTime())) return { expires_at: isoInstant, expires_utc: isoInstant, expires_local: "" };
-    const values = { utc: IN_UTC.format(instant), local: IN_LOCAL_TIME.format(instant) };
+    const utc = zoned(instant, "UTC");
+    const values = { utc, local: zoned(instant) };
     // Where local time is UTC, saying the same time twice would only confuse.
-    const inUtc = instant.getTimezoneOffset() === 0;
+    const isUtc = instant.getTimezoneOffset() === 0;
     return {
       expires_at: isoInstant,
-      expires_utc: text("time_utc", values),
-      expires_local: inUtc ? "" : text("time_local", values),
-      until: text(inUtc ? "time_utc" : "time_both", values),
+      expires_utc: utc,
+      expires_local: isUtc ? "" : text("time_local", values),
+      until: isUtc ? utc : text("time_both", values),
     };
+  }
+
+  // The browser's own tag for the page's language (en-GB for en, de-CH for de), so that dates follow its region.
+  function dateLocale() {
+    return (navigator.languages || []).find((tag) => closest(tag) === locale) || locale;
+  }
+
+  // A date and time as the page's language writes it (the browser's CLDR data), in `timeZone` (else the
+  // browser's), the zone named where that language puts it: UTC, or the offset (GMT+1).
+  function zoned(instant, timeZone = undefined) {
+    return new Intl.DateTimeFormat(dateLocale(), {
+      year: "numeric",
+      month: "long",
+      day: "numeric",
+      hour: "numeric",
+      minute: "2-digit",
+      timeZone,
+      timeZoneName: timeZone === "UTC" ? "short" : "shortOffset",
+    }).format(instant);
   }
 
   function clock(seconds) {
@@ -162,5 +256,23 @@ const pages = (() => {
   }
 
   linkThePortal();
-  return { data, texts, text, say, show, post, press, onAction, expiry, wait };
+  listLanguages();
+  switcher.addEventListener("change", () => setLocale(switcher.value));
+  setLocale(locale);
+  return {
+    data,
+    text,
+    why,
+    say,
+    show,
+    post,
+    press,
+    onAction,
+    expiry,
+    wait,
+    browserLocale,
+    setLocale,
+    whenLocale,
+    locale: () => locale,
+  };
 })();
