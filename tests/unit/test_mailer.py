@@ -26,6 +26,8 @@ INVITATION = InvitationEmail(
     created_via=CreatedVia.UPGRADE_INSURANCE,
     link="https://account.example.com/accept#token=abc_DEF-123",
     expires_at=datetime(2026, 12, 3, 9, 0, tzinfo=UTC),
+    invitation_id="inv_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7",
+    account_id="acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7",
 )
 
 

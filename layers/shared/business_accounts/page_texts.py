@@ -142,6 +142,11 @@ REGISTER_ANSWERS = {
     "SERVICE_UNAVAILABLE": Answer("unavailable", "The service is busy."),
     "INTERNAL_ERROR": Answer("unavailable", "Something went wrong on our side."),
     "ROUTE_NOT_FOUND": Answer("unavailable", "This page could not reach the service."),
+    "EMAIL_SUPPRESSED": Answer(
+        None,
+        "Invitation emails to this address are stopped because one was marked as spam. "
+        "Ask your company's administrator or our support team to lift this.",
+    ),
 }
 # The texts of answers that the table does not name.
 REGISTER_FALLBACKS = {
