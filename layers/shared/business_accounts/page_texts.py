@@ -102,6 +102,27 @@ REGISTER_PAGE = {
     "unavailable_heading": "The service is not available right now",
     "unavailable_next": "Nothing was changed. Try again in a moment.",
     "try_again": "Try again",
+    # Delivery feedback: what SES reported of the last invitation email, said instead of "check your SPAM folder".
+    "delivery_bounced": (
+        "Our invitation email to this address bounced on {when}: check the address, "
+        "or ask your company's administrator or our support team."
+    ),
+    "delivery_rejected": (
+        "Our invitation email to this address could not be delivered on {when}: check the address, "
+        "or ask your company's administrator or our support team."
+    ),
+    "delivery_complained": (
+        "Our invitation email to this address was marked as spam on {when}, so we send no more invitation emails "
+        "to it. Ask your company's administrator or our support team to lift this."
+    ),
+    "sent_after_bounced": (
+        "Our previous invitation email to this address bounced on {when}. If this one does not arrive either, "
+        "check the address, or ask your company's administrator or our support team."
+    ),
+    "sent_after_rejected": (
+        "Our previous invitation email to this address could not be delivered on {when}. If this one does not "
+        "arrive either, check the address, or ask your company's administrator or our support team."
+    ),
 }
 
 
