@@ -14,13 +14,8 @@ from tests.support.events import LambdaContext, load_event
 from tools.functions import functions, template
 
 # Each report, by the sample it is made from.
-DELIVERED, DELAYED, BOUNCED, BOUNCED_TRANSIENT = (
-    "ses_delivery",
-    "ses_delivery_delay",
-    "ses_bounce_permanent",
-    ("ses_bounce_transient"),
-)
-COMPLAINED, REJECTED = "ses_complaint", "ses_reject"
+DELIVERED, DELAYED, COMPLAINED, REJECTED = "ses_delivery", "ses_delivery_delay", "ses_complaint", "ses_reject"
+BOUNCED, BOUNCED_TRANSIENT = "ses_bounce_permanent", "ses_bounce_transient"
 SAMPLES = (DELIVERED, DELAYED, BOUNCED, BOUNCED_TRANSIENT, COMPLAINED, REJECTED)
 # Where each event type keeps its time and its recipients.
 _RECORDS = {

@@ -99,3 +99,29 @@ def test_ses_mailer_refusal_becomes_mail_delivery_error() -> None:
 
     with stubber, pytest.raises(MailDeliveryError):
         mailer.send(compose(INVITATION, sender="no-reply@example.com"))
+
+
+def test_ses_mailer_tags_the_email_with_its_invitation_and_account_for_delivery_feedback() -> None:
+    client = _ses_client()
+    stubber = Stubber(client)
+    expected_tags = [
+        {"Name": "category", "Value": "invitation"},
+        {"Name": "invitation_id", "Value": INVITATION.invitation_id},
+        {"Name": "account_id", "Value": INVITATION.account_id},
+    ]
+    stubber.add_response(
+        "send_email",
+        {"MessageId": "m-1"},
+        {
+            "FromEmailAddress": "no-reply@example.com",
+            "Destination": {"ToAddresses": ["jane@example.com"]},
+            "Content": {"Raw": {"Data": ANY}},
+            "EmailTags": expected_tags,  # SES hands them back on every report; never the token or its hash
+        },
+    )
+    mailer = SesMailer(lambda: client, sender="no-reply@example.com", configuration_set=None)  # type: ignore[arg-type]
+
+    with stubber:
+        mailer.send(compose(INVITATION, sender="no-reply@example.com"))
+
+    stubber.assert_no_pending_responses()
