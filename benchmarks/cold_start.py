@@ -33,8 +33,10 @@ FIRST_EVENTS = {
     "InvitationTokenFunction": "preview",
     "OpenApiFunction": "openapi",
     "AcceptPageFunction": "accept_page",
+    "RegisterPageFunction": "register_page",
     "InternalFunction": "provision",
     "CleanupFunction": "cleanup_schedule",
+    "DeliveryEventsFunction": "ses_delivery",
 }
 _BASELINES = {
     BARE_BOTO3: (
