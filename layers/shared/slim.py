@@ -2,8 +2,8 @@
 
 botocore keeps the models of the services the code calls and the files it loads itself; the endpoint table keeps
 those services only. Packages and files that nothing here ever imports or reads go: unused Powertools utilities,
-the Swagger UI bundle, pydantic's v1 API, X-Ray patchers for other libraries, type stubs, console scripts and
-caches compiled by other interpreters.
+the Swagger UI bundle, pydantic's v1 API, dnspython, X-Ray patchers for other libraries, type stubs, console
+scripts and caches compiled by other interpreters.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ NEVER_IMPORTED = (
     "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui.min.css",
     "boto3/examples",
     "dateutil/zoneinfo/dateutil-zoneinfo.tar.gz",
+    # dnspython: email-validator imports it only to check deliverability, which mailbox.py never asks for.
+    "dns",
     "pydantic/v1",
     "pydantic/mypy.py",
     "wrapt/_wrappers.c",
