@@ -36,6 +36,7 @@ FIRST_EVENTS = {
     "RegisterPageFunction": "register_page",
     "InternalFunction": "provision",
     "CleanupFunction": "cleanup_schedule",
+    "DeliveryEventsFunction": "ses_delivery",
 }
 _BASELINES = {
     BARE_BOTO3: (

@@ -73,6 +73,7 @@ def measure(build: Path) -> list[Peak]:
             api_event("POST", "/v1/invitations/accept", body={"token": latest_token(REGION, EMAIL)}),
         )
         invoke("CleanupFunction", load_event("cleanup_schedule"))
+        invoke("DeliveryEventsFunction", load_event("ses_delivery"))  # its one query and the updates it decides on
         invoke("OpenApiFunction", load_event("openapi"))
         invoke("AcceptPageFunction", load_event("accept_page"))
         invoke("RegisterPageFunction", load_event("register_page"))

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 
-from local import demo, gateway, inbox, lambda_api, options, schedules
+from local import demo, gateway, inbox, lambda_api, options, schedules, ses_events
 from local.emulator import Emulator
 from local.options import StartupError
 from local.pools import build_pools, ignored_overrides, stop_all, warm_all
@@ -33,6 +33,12 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         default=1.0,
         help="multiply every schedule's period (e.g. 0.001 fires an hourly rule every 3.6 s)",
+    )
+    parser.add_argument(
+        "--ses-report-delay",
+        type=float,
+        default=2.0,
+        help="seconds between an email and SES's report of it, and between two reports (default 2)",
     )
     return parser.parse_args(argv)
 
@@ -67,6 +73,8 @@ def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], r
     running.callback(stop_schedules.set)
     found, skipped = schedules.schedules(stack, pools)
     schedules.start(found, stop_schedules, arguments.schedule_rate_factor)
+    reports = ses_events.Reports(stack, pools, delay_seconds=arguments.ses_report_delay)
+    ses_events.start(reports, stop_schedules)
 
     for route in gateway.routes(pools):
         print(f"  {route.method:6} {api_url}{route.resource} -> {route.pool.logical_id}")
@@ -77,6 +85,10 @@ def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], r
         print(f"Schedule        {schedule.name} {schedule.expression}, every {period:g} s")
     for note in skipped:
         print(f"Schedule        {note}")
+    for destination in reports.destinations:
+        targets = ", ".join(rule.name for rule in reports.rules) or "no rule"
+        types = ", ".join(sorted(destination.event_types))
+        print(f"SES reports     {destination.configuration_set} ({types}) -> default bus -> {targets}")
     for note in ignored_overrides(stack, overrides):
         print(f"env-vars        {note}")
     print(f"Ready in {time.monotonic() - started:.1f} s. Ctrl-C stops.", flush=True)

@@ -12,12 +12,15 @@ from business_accounts.items import (
     PENDING_SHARD,
     Account,
     Administrator,
+    Delivery,
     EmailOwnership,
     Invitation,
     Item,
+    Suppression,
     account_key,
     administrator_key,
     ownership_key,
+    suppression_key,
 )
 from business_accounts.tokens import new_token, token_hash
 from business_accounts.types import AdministratorState, CreatedVia, Email, InvitationStatus, sortable_id
@@ -49,8 +52,16 @@ class DemoAccount(_Demo):
     invitations: list[DemoInvitation]
 
 
+class DemoSuppression(_Demo):
+    """An address whose person marked an invitation email as spam: no invitation email goes to it."""
+
+    note: str = ""
+    email: Email
+
+
 class Demo(_Demo):
     accounts: list[DemoAccount]
+    suppressions: list[DemoSuppression] = []
 
 
 class _Tables:
@@ -75,6 +86,7 @@ class _Tables:
                 "invitation_id": invitation.invitation_id,
                 "invitation_token_hash": invitation.token_hash,
                 "invitation_expires_at": invitation.expires_at,
+                "invitation_delivery": invitation.delivery,
             }
         ownership = EmailOwnership(
             email=email,
@@ -85,6 +97,9 @@ class _Tables:
             **current,
         )
         self._accounts.put_item(Item={**ownership_key(email), **_attributes(ownership)})
+
+    def put_suppression(self, suppression: Suppression) -> None:
+        self._accounts.put_item(Item={**suppression_key(suppression.email), **_attributes(suppression)})
 
     def put_invitation(self, invitation: Invitation) -> None:
         item = _attributes(invitation) | {"ttl": invitation.expires_epoch + self._retention_seconds}
@@ -110,6 +125,7 @@ def _invitation(account: Account, demo: DemoInvitation, now: datetime, lifetime:
         created_at=expires_at - lifetime,
         expires_at=expires_at,
         expires_epoch=int(expires_at.timestamp()),
+        delivery=Delivery.sent(expires_at - lifetime),
     )
 
 
@@ -133,5 +149,11 @@ def seed(dynamodb: Any, stack: Stack, path: Path = DEMO) -> str:
             invitation = _invitation(account, demo_invitation, now, lifetime)
             tables.put_invitation(invitation)
             tables.put_administrator(account, invitation.email, invitation)
+    for demo_suppression in demo.suppressions:
+        tables.put_suppression(Suppression(email=demo_suppression.email, at=now - timedelta(days=1)))
     invitations = sum(len(account.invitations) for account in demo.accounts)
-    return f"{len(demo.accounts)} account(s), {invitations} invitation(s) from local/{path.name}"
+    suppressions = len(demo.suppressions)
+    return (
+        f"{len(demo.accounts)} account(s), {invitations} invitation(s), {suppressions} suppression(s) "
+        f"from local/{path.name}"
+    )

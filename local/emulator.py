@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 from local.atomic import atomic_dynamodb
 from local.cloudformation import Stack
 from local.inbox import sent_times
+from local.ses_events import sending_options
 
 _TABLE_PROPERTIES = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "LocalSecondaryIndexes")
 
@@ -83,6 +84,7 @@ class Emulator:
         """Serve, and create what the template declares; what was created, for the start-up banner."""
         self._patches.enter_context(atomic_dynamodb())
         self._patches.enter_context(sent_times())
+        self._patches.enter_context(sending_options())
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the story
         self._thread.start()
         created = create_tables(self.client("dynamodb"), self.stack)

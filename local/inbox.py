@@ -1,4 +1,4 @@
-"""The local inbox: every email sent through the local SES, newest first, with its time and recipient."""
+"""The local inbox: every email sent through the local SES, newest first, with its time, recipient and delivery."""
 
 from __future__ import annotations
 
@@ -54,6 +54,8 @@ class Mail:
     html: str
     sent_at: str | None = None  # ISO-8601 UTC, when the local SES accepted it
     links: list[str] = field(default_factory=list)  # every link in the text, in order
+    # What SES last reported of it ({"status": "delivered", "at": ...}, ses_events.py); None until its first report.
+    delivery: dict[str, str] | None = None
 
 
 def _sent_at(message: Any) -> str | None:
@@ -75,7 +77,8 @@ def mails(region: str) -> list[Mail]:
             sender, to, subject = str(parsed["From"]), list(dict.fromkeys(message.destinations)), str(parsed["Subject"])
             text = text_part.get_content() if text_part else ""
             html = html_part.get_content() if html_part else ""
-        found.append(Mail(number, sender, to, subject, text, html, _sent_at(message), _LINK.findall(text)))
+        delivery = getattr(message, "delivery", None)
+        found.append(Mail(number, sender, to, subject, text, html, _sent_at(message), _LINK.findall(text), delivery))
     return found[::-1]
 
 
@@ -85,11 +88,18 @@ def _when(sent_at: str | None) -> str:
     return f'<time datetime="{sent_at}">{sent_at.replace("T", " ").removesuffix("Z")} UTC</time>'
 
 
+def _delivery(delivery: dict[str, str] | None) -> str:
+    if delivery is None:
+        return "no delivery report yet"
+    return f"<strong>{escape(delivery['status'])}</strong> {_when(delivery['at'])}"
+
+
 def _list_page(found: list[Mail]) -> str:
     rows = (
         "".join(
             f'<li><a href="/_local/inbox/{mail.number}">{escape(mail.subject)}</a><br>'
-            f"<small>to {escape(', '.join(mail.to))}, {_when(mail.sent_at)}</small></li>"
+            f"<small>to {escape(', '.join(mail.to))}, {_when(mail.sent_at)}; "
+            f"delivery: {_delivery(mail.delivery)}</small></li>"
             for mail in found
         )
         or "<li>No emails yet.</li>"
@@ -98,7 +108,9 @@ def _list_page(found: list[Mail]) -> str:
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Local inbox</title>'
         "<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}"
         "li{margin:.75rem 0}</style></head><body><h1>Local inbox</h1>"
-        f"<p>Emails sent through the local SES, newest first.</p><ol reversed>{rows}</ol></body></html>"
+        "<p>Emails sent through the local SES, newest first, with what SES reported of each (SES's mailbox "
+        "simulator addresses bounce or complain as they say; every other address is delivered).</p>"
+        f"<ol reversed>{rows}</ol></body></html>"
     )
 
 

@@ -1,4 +1,5 @@
-"""The IAM-signed back-office API: provision accounts, read them, invite colleagues, list and revoke invitations."""
+"""The IAM-signed back-office API: provision accounts, read them, invite colleagues, list and revoke invitations,
+and lift the stop on invitation emails to an address that complained."""
 
 from typing import Annotated, Any
 
@@ -7,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from business_accounts import accounts, invitations
+from business_accounts import accounts, delivery_events, invitations
 from business_accounts.api import (
     AccountDetails,
     InvitationPage,
@@ -22,6 +23,7 @@ from business_accounts.errors import (
     AlreadyRegistered,
     ConcurrentUpdate,
     EmailDeliveryFailed,
+    EmailSuppressed,
     IdempotencyKeyReused,
     InvitationAlreadyAccepted,
     InvitationNotInAccount,
@@ -34,7 +36,7 @@ from business_accounts.http import AcceptLanguage, answers, create_app, link
 from business_accounts.languages import negotiate
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services
-from business_accounts.types import AccountId, InvitationId, InvitationStatus
+from business_accounts.types import AccountId, InvitationId, InvitationStatus, PathEmail
 
 app = create_app()
 TAGS = ["Internal (IAM-signed)"]
@@ -52,6 +54,7 @@ EMAIL_TAKEN = (AlreadyRegistered, PendingInvitationExists)  # the email belongs 
         *EMAIL_TAKEN,
         IdempotencyKeyReused,
         ConcurrentUpdate,
+        EmailSuppressed,
         RateLimited,
         EmailDeliveryFailed,
         ServiceUnavailable,
@@ -90,6 +93,7 @@ def get_account(account_id: Annotated[AccountId, Path()]) -> AccountDetails:
         AlreadyMember,
         *EMAIL_TAKEN,
         ConcurrentUpdate,
+        EmailSuppressed,
         RateLimited,
         EmailDeliveryFailed,
         ServiceUnavailable,
@@ -148,6 +152,20 @@ def list_invitations(
 )
 def revoke(account_id: Annotated[AccountId, Path()], invitation_id: Annotated[InvitationId, Path()]) -> Response[None]:
     invitations.revoke(services(), account_id=account_id, invitation_id=invitation_id)
+    return Response(status_code=204)
+
+
+@app.delete(
+    "/v1/internal/suppressions/<email>",
+    status_code=204,
+    operation_id="liftSuppression",
+    responses=answers(204, None, ServiceUnavailable),
+    tags=TAGS,
+)
+def lift_suppression(
+    email: Annotated[PathEmail, Path(description="The address; `@` may be sent as is or as `%40`")],
+) -> Response[None]:
+    delivery_events.lift_suppression(services(), email=email)
     return Response(status_code=204)
 
 

@@ -10,6 +10,7 @@ from business_accounts.api import AcceptedInvitation, InvitationPreview, Renewed
 from business_accounts.errors import (
     ConcurrentUpdate,
     EmailDeliveryFailed,
+    EmailSuppressed,
     InvitationAlreadyAccepted,
     InvitationExpired,
     InvitationNotFound,
@@ -58,7 +59,9 @@ def accept(request: TokenRequest) -> AcceptedInvitation:
     "/v1/invitations/renew",
     operation_id="renew",
     status_code=202,
-    responses=answers(202, RenewedInvitation, *UNUSABLE_LINK, ConcurrentUpdate, RateLimited, EmailDeliveryFailed),
+    responses=answers(
+        202, RenewedInvitation, *UNUSABLE_LINK, ConcurrentUpdate, EmailSuppressed, RateLimited, EmailDeliveryFailed
+    ),
     tags=["Invitation links"],
 )
 def renew(request: TokenRequest) -> RenewedInvitation:

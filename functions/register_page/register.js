@@ -9,8 +9,10 @@
   const FIELDS = ["email", "company_name", "first_name", "last_name", "country"];
   const EMAIL_AT_MOST = 320;
 
-  // Who is registering, once the API has said which account their email belongs to.
+  // Who is registering, once the API has said which account their email belongs to, and what became of the last
+  // invitation email to them when it went wrong (bounced, rejected, complained; else null).
   let person = null;
+  const UNDELIVERED = ["bounced", "rejected", "complained"];
   // The last call, which the rate-limited and unavailable screens repeat: { label (a function), run }.
   let last = null;
   // One Idempotency-Key per form content until the API has decided: a retry after no answer or a 5xx cannot
@@ -62,22 +64,45 @@
     if (first) form.elements[first].focus();
   }
 
+  // Says what went wrong with the last invitation email (data-delivery="bounced", ...) where the page would
+  // otherwise give the usual advice (data-delivery="ok": check your inbox, or your SPAM folder).
+  function showDelivery(shown) {
+    const status = person?.undelivered?.status || "ok";
+    for (const line of shown.querySelectorAll("[data-delivery]")) {
+      line.hidden = line.dataset.delivery !== status;
+    }
+  }
+
   function showPending(body, email) {
     const { account, invitation } = body;
-    person = { email, accountId: account.account_id, company: account.company_name };
+    const delivery = invitation.delivery;
+    person = {
+      email,
+      accountId: account.account_id,
+      company: account.company_name,
+      undelivered: delivery && UNDELIVERED.includes(delivery.status) ? delivery : null,
+    };
     const shown = pages.show("pending", () => ({
       company: account.company_name,
       email,
       why: pages.why(account.created_via),
       until: pages.expiry(invitation.expires_at).until,
+      when: delivery ? pages.expiry(delivery.at).until : "",
     }));
     for (const line of shown.querySelectorAll("[data-invitation]")) {
       line.hidden = line.dataset.invitation !== invitation.status;
     }
+    showDelivery(shown);
   }
 
   function showSent(body) {
-    const shown = pages.show("sent", () => ({ email: body.email, until: pages.expiry(body.expires_at).until }));
+    const when = () => (person?.undelivered ? pages.expiry(person.undelivered.at).until : "");
+    const shown = pages.show("sent", () => ({
+      email: body.email,
+      until: pages.expiry(body.expires_at).until,
+      when: when(),
+    }));
+    showDelivery(shown);
     pages.wait(shown.querySelector('[data-action="ask-again"]'), data.cooldown_seconds, shown.querySelector(".countdown"));
   }
 

@@ -42,8 +42,6 @@ NEVER_IMPORTED = (
     "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui-bundle.min.js",
     "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui.min.css",
     "boto3/examples",
-    # email-validator's deliverability check (DNS) is never asked for: SES reports what bounces.
-    "dns",
     "dateutil/zoneinfo/dateutil-zoneinfo.tar.gz",
     "pydantic/experimental",  # imported by nothing here (pydantic itself never imports it)
     "pydantic/v1",

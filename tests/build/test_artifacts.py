@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from local import emulator
 from local.cloudformation import Stack
 from local.inbox import latest_token
 from local.launch import free_port
+from tests.support.ses import COMPLAINED, report
 from tools.build import SAM
 from tools.build import host_build as build_for_host
 from tools.events import api_event, load_event
@@ -286,6 +288,17 @@ def test_every_aws_call_works_from_the_built_layer(host_build: Path, aws_on_loop
             (administrator["email"], administrator["state"]) for administrator in details[1]["administrators"]
         }
         assert administrators == {(jane, "active"), (colleague, "invited")}
+        complaint = report(
+            COMPLAINED,
+            invitation_id=page["items"][0]["invitation_id"],
+            account_id=account["account_id"],
+            email=colleague,
+            at=datetime.now(UTC),
+        )
+        recorded = {"delivery": "complained", "recorded": True, "suppressed": True}
+        assert built.invoke("DeliveryEventsFunction", complaint) == (200, recorded)
+        lift = api_event("DELETE", "/v1/internal/suppressions/{email}", path_parameters={"email": colleague})
+        assert built.invoke("InternalFunction", lift)[0] == 204
         revoke = api_event(
             "DELETE",
             invitations + "/{invitation_id}",

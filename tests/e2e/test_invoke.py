@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import LocalStack, free_port
+from tests.support.ses import rules_matching
 from tools.functions import ROOT, api_routes
 
 EVENTS = ROOT / "events"
@@ -56,7 +57,13 @@ def test_invoke_docs_table_has_every_event_with_the_function_the_template_sends_
 
     for row in documented():
         event = json.loads((EVENTS / row.event).read_text(encoding="utf-8"))
-        expected = routed[event["resource"], event["httpMethod"]] if "httpMethod" in event else "CleanupFunction"
+        if "httpMethod" in event:
+            expected = routed[event["resource"], event["httpMethod"]]
+        elif event["source"] == "aws.ses":  # through the template's EventBridge rule
+            (rule,) = rules_matching(event)
+            expected = rule.split(".")[0]
+        else:
+            expected = "CleanupFunction"
         assert row.function == expected, row.event
     assert sorted(row.event for row in documented()) == sorted(path.name for path in EVENTS.glob("*.json"))
 

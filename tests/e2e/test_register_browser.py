@@ -329,3 +329,64 @@ def test_register_browser_without_javascript_says_it_is_needed(browser: Browser,
     expect(page.get_by_role("heading", name="This page needs JavaScript")).to_be_visible()
     expect(page.get_by_label("Work email")).to_be_hidden()
     context.close()
+
+
+def reported(stack: LocalStack, email: str, status: str) -> None:
+    """Wait until SES's report on the invitation email to `email` (the local simulator's) has been recorded."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        answer = stack.post("/v1/accounts", {"email": email, "company_name": COMPANY}).json()
+        if answer["invitation"]["delivery"]["status"] == status:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"no {status} report for {email}")
+
+
+REPORTED_AT = r"\d+ \w+ \d{4} at \d\d:\d\d UTC \(.+, your local time\)"
+
+
+def test_register_browser_bounced_invitation_says_so_instead_of_the_spam_advice(
+    page: Page, short_lived_stack: LocalStack, tmp_path: Path
+) -> None:
+    email = f"bounce+{an_email('page').split('@')[0]}@simulator.amazonses.com"
+    provision(short_lived_stack, COMPANY, email)
+    reported(short_lived_stack, email, "bounced")
+
+    register(page, short_lived_stack, email)
+
+    expect_pending(page, email, status="expired")  # this stack's invitations last two seconds
+    bounced = page.get_by_text(re.compile(rf"^Our invitation email to this address bounced on {REPORTED_AT}: check"))
+    expect(bounced).to_be_visible()
+    expect(page.get_by_text("Check your incoming emails for the invitation message", exact=False)).to_be_hidden()
+    assert_accessible(page, "register: pending, bounced")
+    capture(page, "register-pending-bounced", tmp_path)
+    page.get_by_role("button", name=f"Join {COMPANY}").click()
+    expect(page.get_by_role("heading", name="Check your incoming emails")).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(rf"^Our previous invitation email to this address bounced on {REPORTED_AT}"))
+    ).to_be_visible()
+    expect(page.get_by_text(SPAM_ADVICE)).to_be_hidden()
+    assert_accessible(page, "register: sent, after a bounce")
+    capture(page, "register-sent-after-bounce", tmp_path)
+    assert layout_shift(page) == 0
+
+
+def test_register_browser_complained_address_is_told_that_no_more_invitations_go_to_it(
+    page: Page, short_lived_stack: LocalStack
+) -> None:
+    email = f"complaint+{an_email('page').split('@')[0]}@simulator.amazonses.com"
+    provision(short_lived_stack, COMPANY, email)
+    reported(short_lived_stack, email, "complained")
+
+    register(page, short_lived_stack, email)
+
+    expect(
+        page.get_by_text(re.compile(rf"^Our invitation email to this address was marked as spam on {REPORTED_AT}"))
+    ).to_be_visible()
+    page.get_by_role("button", name=f"Join {COMPANY}").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Invitation emails to this address are stopped because one was marked as spam. "
+        "Ask your company's administrator or our support team to lift this."
+    )
+    assert_accessible(page, "register: pending, complained")
+    assert len(mails_to(short_lived_stack, email)) == 1  # nothing more was sent

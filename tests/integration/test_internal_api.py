@@ -122,7 +122,11 @@ def test_provision_email_with_pending_invitation_answers_409_pending_invitation(
         "company_name": "ACME Ltd",
         "created_via": "sales",
     }
-    assert answer.body["invitation"] == {"status": "pending", "expires_at": FIRST_EXPIRY}
+    assert answer.body["invitation"] == {
+        "status": "pending",
+        "expires_at": FIRST_EXPIRY,
+        "delivery": {"status": "sent", "at": "2026-11-26T09:00:00Z"},
+    }
     assert len(sent_emails()) == 1
     assert len(stored_account_ids()) == 1
 
@@ -170,7 +174,17 @@ def test_get_account_answers_account_and_its_administrators(api: Api) -> None:
         "company_name": "ACME Ltd",
         "created_via": "sales",
         "created_at": "2026-11-26T09:00:00Z",
-        "administrators": [{"email": JANE, "state": "invited"}],
+        "administrators": [
+            {
+                "email": JANE,
+                "state": "invited",
+                "invitation": {
+                    "status": "pending",
+                    "expires_at": "2026-12-03T09:00:00Z",
+                    "delivery": {"status": "sent", "at": "2026-11-26T09:00:00Z"},
+                },
+            }
+        ],
         "locale": "en",
     }
 
@@ -323,7 +337,11 @@ def expired_hold(request: pytest.FixtureRequest, api: Api, clock: FakeClock) -> 
 def assert_held_by_expired_invitation(answer: Answer, hold: ExpiredHold) -> None:
     assert (answer.status, answer.code) == (409, "PENDING_INVITATION"), answer.body
     assert answer.body["account"] == {"account_id": hold.acme, "company_name": "ACME Ltd", "created_via": "sales"}
-    assert answer.body["invitation"] == {"status": "expired", "expires_at": FIRST_EXPIRY}
+    assert answer.body["invitation"] == {
+        "status": "expired",
+        "expires_at": FIRST_EXPIRY,
+        "delivery": {"status": "sent", "at": "2026-11-26T09:00:00Z"},
+    }
 
 
 def test_provision_email_with_expired_invitation_answers_409_pending_invitation_expired(
@@ -383,6 +401,7 @@ def test_list_invitations_answers_newest_first(api: Api, clock: FakeClock) -> No
         "status": "pending",
         "created_at": "2026-11-26T09:00:03Z",
         "expires_at": "2026-12-03T09:00:03Z",
+        "delivery": {"status": "sent", "at": "2026-11-26T09:00:03Z"},
     }
 
 

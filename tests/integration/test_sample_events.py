@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from business_accounts.delivery import invited_ownership
-from business_accounts.items import Account, Invitation, MailLog
+from business_accounts.items import Account, Invitation, MailLog, Suppression
 from business_accounts.services import Services
 from business_accounts.store import Issue
 from business_accounts.tokens import new_token, token_hash
@@ -20,14 +20,17 @@ from business_accounts.types import CreatedVia, InvitationStatus, normalise_emai
 from tests.support.aws import sent_emails
 from tests.support.events import EVENTS, LambdaContext, load_event
 from tests.support.fakes import FakeClock
+from tests.support.ses import rules_matching
 from tools.functions import Function, functions
 
 SAMPLES = sorted(path.stem for path in EVENTS.glob("*.json"))
 API_SAMPLES = [name for name in SAMPLES if "httpMethod" in load_event(name)]
+SES_SAMPLES = [name for name in SAMPLES if load_event(name).get("source") == "aws.ses"]
 SCHEDULE_TYPES = ("Schedule", "ScheduleV2")
 ID_PATTERNS = {
     "account_id": re.compile(r"^acc_[0-9A-HJKMNP-TV-Z]{26}$"),
     "invitation_id": re.compile(r"^inv_[0-9A-HJKMNP-TV-Z]{26}$"),
+    "email": re.compile(r"^[a-z0-9.+-]+@[a-z0-9.-]+\.[a-z]+$"),
 }
 API_EVENT_KEYS = {
     "resource",
@@ -53,22 +56,25 @@ def template_routes() -> set[tuple[str, str]]:
 
 
 def target(event: dict[str, Any]) -> Function:
-    """The function template.yaml sends this event to: by Api path and method, or by schedule."""
+    """The function template.yaml sends this event to: by Api path and method, by schedule, or by EventBridge rule."""
+    by_rule = {name.split(".")[0] for name in rules_matching(event)}
 
-    def receives(properties: dict[str, Any], event_type: str) -> bool:
+    def receives(function: str, properties: dict[str, Any], event_type: str) -> bool:
         if "httpMethod" in event:
             return (
                 event_type == "Api"
                 and properties["Path"] == event["resource"]
                 and properties["Method"].upper() == event["httpMethod"]
             )
+        if event_type == "EventBridgeRule":
+            return function in by_rule
         return event_type in SCHEDULE_TYPES and event.get("source") == "aws.scheduler"
 
     found = [
         function
         for function in functions().values()
         for declared in function.properties.get("Events", {}).values()
-        if receives(declared.get("Properties", {}), declared["Type"])
+        if receives(function.logical_id, declared.get("Properties", {}), declared["Type"])
     ]
     assert len(found) == 1, f"{len(found)} functions receive this event"
     return found[0]
@@ -177,6 +183,10 @@ def sample_invitation(runtime: Services, clock: FakeClock) -> None:
     )
 
 
+def suppressed_email(runtime: Services, clock: FakeClock) -> None:
+    runtime.store.suppress(Suppression(email=path_parameter("lift_suppression", "email"), at=clock()))
+
+
 def overdue_invitation(runtime: Services, clock: FakeClock) -> None:
     seed(runtime)
     clock.advance(days=8)
@@ -200,6 +210,7 @@ SEEDED: dict[str, Scenario] = {
     "invite": Scenario(sample_account("invite", "invited_by"), 201),
     "list_invitations": Scenario(sample_account("list_invitations"), 200),
     "revoke": Scenario(sample_invitation, 204),
+    "lift_suppression": Scenario(suppressed_email, 204),
 }
 # The documented answers when the ids and the token of the samples exist nowhere.
 EMPTY: dict[str, tuple[int, str | None]] = {
@@ -220,6 +231,7 @@ EMPTY: dict[str, tuple[int, str | None]] = {
     "invite": (404, "NOT_FOUND"),
     "list_invitations": (404, "NOT_FOUND"),
     "revoke": (404, "INVITATION_NOT_FOUND"),
+    "lift_suppression": (204, None),  # lifting what is not there is not an error
 }
 
 
@@ -235,8 +247,8 @@ def answer_of(raw: dict[str, Any]) -> tuple[int, Any]:
 
 
 def test_samples_cover_every_operation() -> None:
-    assert set(SAMPLES) == {*SEEDED, "cleanup_schedule"}
-    assert set(SAMPLES) == {*EMPTY, "cleanup_schedule"}
+    assert set(SAMPLES) == {*SEEDED, *SES_SAMPLES, "cleanup_schedule"}
+    assert set(SAMPLES) == {*EMPTY, *SES_SAMPLES, "cleanup_schedule"}
 
 
 def test_every_api_route_in_the_template_has_a_sample_event() -> None:
@@ -252,7 +264,8 @@ def test_every_schedule_in_the_template_has_a_sample_event() -> None:
         for event in function.properties.get("Events", {}).values()
         if event["Type"] in SCHEDULE_TYPES
     }
-    sampled = {target(load_event(name)).logical_id for name in SAMPLES if name not in API_SAMPLES}
+    schedules = [name for name in SAMPLES if load_event(name).get("source") == "aws.scheduler"]
+    sampled = {target(load_event(name)).logical_id for name in schedules}
 
     assert scheduled == sampled == {"CleanupFunction"}
 
@@ -375,3 +388,78 @@ def test_cleanup_schedule_sample_expires_overdue_invitations(runtime: Services, 
 
 def test_cleanup_schedule_sample_on_empty_tables_expires_nothing(runtime: Services) -> None:
     assert invoke("cleanup_schedule") == {"expired": 0, "remaining": False}
+
+
+# --- The SES samples: what SES publishes to EventBridge about an invitation email (events/ses_*.json) ---
+
+DETAIL_TYPES = {
+    "Delivery": "Email Delivered",
+    "DeliveryDelay": "Email Delivery Delayed",
+    "Bounce": "Email Bounced",
+    "Complaint": "Email Complaint Received",
+    "Reject": "Email Rejected",
+}
+
+
+def test_every_detail_type_the_template_rule_takes_has_a_sample_event() -> None:
+    (pattern,) = [
+        event["Properties"]["Pattern"]
+        for function in functions().values()
+        for event in function.properties.get("Events", {}).values()
+        if event["Type"] == "EventBridgeRule"
+    ]
+
+    assert set(pattern["detail-type"]) == {load_event(name)["detail-type"] for name in SES_SAMPLES}
+
+
+@pytest.mark.parametrize("name", SES_SAMPLES)
+def test_ses_sample_is_an_eventbridge_event_from_ses_about_an_invitation_email(name: str) -> None:
+    event = load_event(name)
+
+    assert set(event) == {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
+    assert event["detail-type"] == DETAIL_TYPES[event["detail"]["eventType"]]
+    mail = event["detail"]["mail"]
+    assert ID_PATTERNS["invitation_id"].match(mail["tags"]["invitation_id"][0])
+    assert ID_PATTERNS["account_id"].match(mail["tags"]["account_id"][0])
+    assert mail["tags"]["ses:configuration-set"] == ["InvitationConfigurationSet"]  # the local stack's set
+    assert target(event).logical_id == "DeliveryEventsFunction"
+
+
+def seed_for_report(runtime: Services, name: str) -> None:
+    """The invitation the SES sample is about: its account, id and address as the sample's tags name them."""
+    mail = load_event(name)["detail"]["mail"]
+    seed(
+        runtime,
+        email=mail["destination"][0],
+        account_id=mail["tags"]["account_id"][0],
+        invitation_id=mail["tags"]["invitation_id"][0],
+    )
+
+
+@pytest.mark.parametrize("name", SES_SAMPLES)
+def test_ses_sample_on_its_invitation_is_recorded_once(runtime: Services, name: str) -> None:
+    seed_for_report(runtime, name)
+
+    first, again = invoke(name), invoke(name)
+
+    assert first["recorded"] is True
+    assert first["delivery"] == STATUSES[load_event(name)["detail"]["eventType"]]
+    assert again["recorded"] is False  # SES delivers at least once: a duplicate changes nothing
+    assert first["suppressed"] is (name == "ses_complaint")
+
+
+@pytest.mark.parametrize("name", SES_SAMPLES)
+def test_ses_sample_on_empty_tables_records_nothing(runtime: Services, name: str) -> None:
+    answer = invoke(name)
+
+    assert answer["recorded"] is False
+    assert answer["delivery"] == STATUSES[load_event(name)["detail"]["eventType"]]
+
+
+STATUSES = {
+    "Delivery": "delivered",
+    "DeliveryDelay": "delayed",
+    "Bounce": "bounced",
+    "Complaint": "complained",
+    "Reject": "rejected",
+}

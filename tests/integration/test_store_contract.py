@@ -12,12 +12,12 @@ import pytest
 
 from business_accounts.config import load_settings
 from business_accounts.delivery import invited_ownership
-from business_accounts.items import Account, Administrator, Invitation, MailLog
+from business_accounts.items import Account, Administrator, Delivery, Invitation, MailLog, Suppression
 from business_accounts.lifetime import expiry
 from business_accounts.services import build_services
 from business_accounts.store import Conflict, EmailTaken, InvitationChanged, Issue, MailCounted, Store
 from business_accounts.tokens import token_hash
-from business_accounts.types import AdministratorState, CreatedVia, InvitationStatus, sortable_id
+from business_accounts.types import AdministratorState, CreatedVia, DeliveryStatus, InvitationStatus, sortable_id
 from tests.support.environment import TABLE_NAMES
 from tests.support.fakes import START
 from tests.support.memory_store import MemoryStore
@@ -61,7 +61,7 @@ def provisioned(store: Store, email: str = JANE) -> tuple[Account, Invitation, I
     """A new account whose invitation claims `email`: what provisioning writes."""
     account = an_account()
     invitation = an_invitation(account, email)
-    _, log = store.email_record(email)
+    _, log, _ = store.email_record(email)
     issue = Issue(invitation, invited_ownership(invitation), log, mailed(log), new_account=account)
     store.issue(issue)
     return account, invitation, issue
@@ -69,7 +69,7 @@ def provisioned(store: Store, email: str = JANE) -> tuple[Account, Invitation, I
 
 def reissued(store: Store, previous: Invitation, *, at: datetime = START) -> tuple[Invitation, Issue]:
     """A newer invitation to the same email and account: what join writes."""
-    owner, log = store.email_record(previous.email)
+    owner, log, _ = store.email_record(previous.email)
     account = store.account(previous.account_id)
     assert owner is not None
     assert account is not None
@@ -102,7 +102,7 @@ def test_store_create_account_of_a_taken_email_raises_email_taken_with_its_owner
 def test_store_issue_claims_a_free_email_for_its_invitation_and_counts_the_email(store: Store) -> None:
     account, invitation, _ = provisioned(store)
 
-    owner, log = store.email_record(JANE)
+    owner, log, _ = store.email_record(JANE)
     assert owner is not None
     assert (owner.account_id, owner.state, owner.invitation_id) == (
         account.account_id,
@@ -142,7 +142,7 @@ def test_store_issue_supersedes_the_invitation_the_email_waited_on(store: Store)
     second, _ = reissued(store, first)
 
     assert status_of(store, first) is InvitationStatus.SUPERSEDED
-    owner, log = store.email_record(JANE)
+    owner, log, _ = store.email_record(JANE)
     assert owner is not None
     assert owner.invitation_id == second.invitation_id
     assert log.version == 2
@@ -150,7 +150,7 @@ def test_store_issue_supersedes_the_invitation_the_email_waited_on(store: Store)
 
 def test_store_issue_whose_mail_log_alone_changed_raises_mail_counted(store: Store) -> None:
     _, first, _ = provisioned(store)
-    owner, log = store.email_record(JANE)
+    owner, log, _ = store.email_record(JANE)
     store.record_mail(log, mailed(log))  # another email counted meanwhile
     invitation = an_invitation(store.account(first.account_id))  # type: ignore[arg-type]
 
@@ -160,7 +160,7 @@ def test_store_issue_whose_mail_log_alone_changed_raises_mail_counted(store: Sto
 
 def test_store_issue_whose_email_moved_on_raises_conflict_not_mail_counted(store: Store) -> None:
     _, first, _ = provisioned(store)
-    owner, log = store.email_record(JANE)
+    owner, log, _ = store.email_record(JANE)
     reissued(store, first)  # the email now waits on another invitation, and its log moved on too
     invitation = an_invitation(store.account(first.account_id))  # type: ignore[arg-type]
 
@@ -178,7 +178,7 @@ def test_store_undo_issue_puts_back_the_previous_invitation_and_the_mail_log(sto
 
     assert status_of(store, first) is InvitationStatus.PENDING
     assert store.invitation(second.token_hash) is None
-    owner, log = store.email_record(JANE)
+    owner, log, _ = store.email_record(JANE)
     assert owner is not None
     assert owner.invitation_id == first.invitation_id
     assert log.version == 1
@@ -189,7 +189,7 @@ def test_store_undo_issue_of_a_claim_frees_the_email_and_removes_the_account(sto
 
     store.undo_issue(issue)
 
-    assert store.email_record(JANE) == (None, MailLog(email=JANE))
+    assert store.email_record(JANE) == (None, MailLog(email=JANE), None)
     assert store.account(account.account_id) is None
     assert store.invitation(invitation.token_hash) is None
 
@@ -199,7 +199,7 @@ def test_store_accept_makes_the_email_an_active_administrator(store: Store) -> N
 
     store.accept(invitation, START + timedelta(minutes=5))
 
-    owner, _ = store.email_record(JANE)
+    owner, _, _ = store.email_record(JANE)
     assert owner is not None
     assert (owner.state, owner.invitation_id) == (AdministratorState.ACTIVE, None)
     assert status_of(store, invitation) is InvitationStatus.ACCEPTED
@@ -249,7 +249,7 @@ def test_store_revoke_frees_the_email_and_twice_raises_conflict(store: Store) ->
 
 
 def test_store_record_mail_raced_by_another_raises_mail_counted(store: Store) -> None:
-    _, log = store.email_record(BOB)
+    _, log, _ = store.email_record(BOB)
     store.record_mail(log, mailed(log))
 
     with pytest.raises(MailCounted):
@@ -287,6 +287,70 @@ def test_store_invitations_of_an_account_page_newest_first(store: Store) -> None
     ]
     assert store.find_invitation(first.account_id, second.invitation_id) == store.invitation(second.token_hash)
     assert store.find_invitation(first.account_id, "inv_" + "0" * 26) is None
+
+
+# --- Delivery feedback ---
+
+
+def report(status: DeliveryStatus, rank: int) -> Delivery:
+    return Delivery(status=status, at=START + timedelta(minutes=rank), rank=rank)
+
+
+def test_store_record_delivery_keeps_the_report_that_outranks_and_ignores_duplicates(store: Store) -> None:
+    _, invitation, _ = provisioned(store)
+    bounced, delivered = report(DeliveryStatus.BOUNCED, 20), report(DeliveryStatus.DELIVERED, 10)
+
+    assert store.record_delivery(invitation, bounced) is True
+    assert store.record_delivery(invitation, bounced) is False  # the same report again
+    assert store.record_delivery(invitation, delivered) is False  # outranked: it cannot hide the bounce
+
+    found = store.invitation(invitation.token_hash)
+    owner, _, _ = store.email_record(JANE)
+    assert found is not None
+    assert owner is not None
+    assert found.delivery == owner.invitation_delivery == bounced
+
+
+def test_store_record_delivery_of_a_superseded_invitation_leaves_the_email_on_its_newer_one(store: Store) -> None:
+    _, first, _ = provisioned(store)
+    second, _ = reissued(store, first)
+
+    assert store.record_delivery(first, report(DeliveryStatus.BOUNCED, 20)) is True
+
+    owner, _, _ = store.email_record(JANE)
+    assert owner is not None
+    assert owner.invitation_id == second.invitation_id
+    assert owner.invitation_delivery == second.delivery  # untouched by a report on the first
+
+
+def test_store_record_delivery_of_an_invitation_that_is_gone_records_nothing(store: Store) -> None:
+    invitation = an_invitation(an_account())
+
+    assert store.record_delivery(invitation, report(DeliveryStatus.DELIVERED, 10)) is False
+
+
+def test_store_suppression_stops_issues_to_the_address_until_it_is_lifted(store: Store) -> None:
+    _, first, _ = provisioned(store)
+    suppression = Suppression(email=JANE, at=START, invitation_id=first.invitation_id)
+
+    assert store.suppress(suppression) is True
+    assert store.suppress(suppression.model_copy(update={"invitation_id": None})) is False  # the first is kept
+    assert store.email_record(JANE)[2] == suppression
+    with pytest.raises(Conflict):
+        reissued(store, first)
+
+    assert store.lift_suppression(JANE) is True
+    assert store.lift_suppression(JANE) is False
+    assert store.email_record(JANE)[2] is None
+    reissued(store, first)
+
+
+def test_store_ownerships_of_some_emails_are_those_that_have_one(store: Store) -> None:
+    provisioned(store, JANE)
+
+    found = store.ownerships([JANE, BOB, JANE])
+
+    assert [owner.email for owner in found] == [JANE]
 
 
 # --- The DynamoDB store's own: what DynamoDB's TTL deletes, and when ---

@@ -6,11 +6,20 @@ Each write checks every condition first and changes nothing unless all hold, as 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from business_accounts.items import Account, Administrator, EmailOwnership, ExternalReference, Invitation, MailLog
+from business_accounts.items import (
+    Account,
+    Administrator,
+    Delivery,
+    EmailOwnership,
+    ExternalReference,
+    Invitation,
+    MailLog,
+    Suppression,
+)
 from business_accounts.lifetime import has_expired
 from business_accounts.store import REPLACEABLE, Conflict, EmailTaken, InvitationChanged, Issue, MailCounted
 from business_accounts.types import AdministratorState, InvitationStatus
@@ -24,11 +33,12 @@ class MemoryStore:
     mail_logs: dict[str, MailLog] = field(default_factory=dict)
     references: dict[str, ExternalReference] = field(default_factory=dict)
     invitations: dict[str, Invitation] = field(default_factory=dict)  # by token hash
+    suppressions: dict[str, Suppression] = field(default_factory=dict)
 
     # --- Reads ---
 
-    def email_record(self, email: str) -> tuple[EmailOwnership | None, MailLog]:
-        return self.owners.get(email), self.mail_logs.get(email, MailLog(email=email))
+    def email_record(self, email: str) -> tuple[EmailOwnership | None, MailLog, Suppression | None]:
+        return self.owners.get(email), self.mail_logs.get(email, MailLog(email=email)), self.suppressions.get(email)
 
     def invitation(self, token_hash: str) -> Invitation | None:
         return self.invitations.get(token_hash)
@@ -41,6 +51,9 @@ class MemoryStore:
         if account is None:
             return None
         return account, [admin for (owner, _), admin in sorted(self.administrators.items()) if owner == account_id]
+
+    def ownerships(self, emails: Sequence[str]) -> list[EmailOwnership]:
+        return [self.owners[email] for email in dict.fromkeys(emails) if email in self.owners]
 
     def external_reference(self, reference: str) -> ExternalReference | None:
         return self.references.get(reference)
@@ -94,7 +107,7 @@ class MemoryStore:
         owner = self.owners.get(invitation.email)
         failed = {
             "ownership": owner is not None if before is None else not self._owned_as(before),
-            "others": self._issue_blocked(issue),
+            "others": self._issue_blocked(issue) or invitation.email in self.suppressions,
             "mail_log": not self._mail_log_is(issue.mail_before),
         }
         if [part for part, failing in failed.items() if failing] == ["mail_log"]:
@@ -163,6 +176,7 @@ class MemoryStore:
                 "invitation_id": None,
                 "invitation_token_hash": None,
                 "invitation_expires_at": None,
+                "invitation_delivery": None,
             }
         )
         self.administrators[key] = self.administrators[key].model_copy(update={"state": AdministratorState.ACTIVE})
@@ -187,6 +201,28 @@ class MemoryStore:
             return False
         self._set_status(token_hash, InvitationStatus.EXPIRED)
         return True
+
+    # --- Delivery feedback ---
+
+    def record_delivery(self, invitation: Invitation, delivery: Delivery) -> bool:
+        owner = self.owners.get(invitation.email)
+        waits_on_it = owner is not None and owner.invitation_id == invitation.invitation_id
+        if owner is not None and waits_on_it and _outranks(delivery, owner.invitation_delivery):
+            self.owners[invitation.email] = owner.model_copy(update={"invitation_delivery": delivery})
+        stored = self.invitations.get(invitation.token_hash)
+        if stored is None or not _outranks(delivery, stored.delivery):
+            return False
+        self.invitations[invitation.token_hash] = stored.model_copy(update={"delivery": delivery})
+        return True
+
+    def suppress(self, suppression: Suppression) -> bool:
+        if suppression.email in self.suppressions:
+            return False
+        self.suppressions[suppression.email] = suppression
+        return True
+
+    def lift_suppression(self, email: str) -> bool:
+        return self.suppressions.pop(email, None) is not None
 
     # --- Conditions and parts ---
 
@@ -228,3 +264,8 @@ class MemoryStore:
     def _free_email(self, invitation: Invitation) -> None:
         self.owners.pop(invitation.email, None)
         self.administrators.pop((invitation.account_id, invitation.email), None)
+
+
+def _outranks(delivery: Delivery, recorded: Delivery | None) -> bool:
+    """A report is recorded only over none, or over one it outranks (delivery_events.rank)."""
+    return recorded is None or delivery.rank > recorded.rank

@@ -52,5 +52,8 @@ def test_tables_and_sender_are_wired_to_the_template_resources() -> None:
     assert variables["INVITATIONS_TABLE"] == {"Ref": "InvitationsTable"}
     assert variables["IDEMPOTENCY_TABLE"] == {"Ref": "IdempotencyTable"}
     assert variables["SENDER_EMAIL"] == {"Ref": "SenderEmail"}
-    assert variables["SES_CONFIGURATION_SET"] == {"Ref": "SesConfigurationSet"}
+    # The parameter, when it names a set, wins over the set the stack creates (which then does not exist).
+    assert variables["SES_CONFIGURATION_SET"] == {
+        "Fn::If": ["HasConfigurationSet", {"Ref": "SesConfigurationSet"}, {"Ref": "InvitationConfigurationSet"}]
+    }
     assert variables["ACCEPT_PAGE_URL"] == {"Ref": "AcceptPageUrl"}

@@ -15,6 +15,7 @@ PENDING_BY_EXPIRY = "InvitationsTable/index/pending-by-expiry"
 SENDER_IDENTITIES = "ses:identity/*"
 CONFIGURATION_SET = "ses:configuration-set"
 DEAD_LETTERS = "CleanupDeadLetterQueue"
+DELIVERY_DEAD_LETTERS = "DeliveryEventsDeadLetterQueue"
 
 # What each function's code does (see the call-budget tests and store.py), as (action, resource) pairs.
 _SENDING = {
@@ -34,6 +35,7 @@ USES: dict[str, set[tuple[str, str]]] = {
         ("dynamodb:Query", ACCOUNTS),
         ("dynamodb:PutItem", ACCOUNTS),
         ("dynamodb:DeleteItem", ACCOUNTS),
+        ("dynamodb:ConditionCheckItem", ACCOUNTS),  # the address is not suppressed
         ("dynamodb:PutItem", INVITATIONS),
         ("dynamodb:UpdateItem", INVITATIONS),
         ("dynamodb:DeleteItem", INVITATIONS),
@@ -44,6 +46,7 @@ USES: dict[str, set[tuple[str, str]]] = {
         ("dynamodb:PutItem", ACCOUNTS),
         ("dynamodb:UpdateItem", ACCOUNTS),
         ("dynamodb:DeleteItem", ACCOUNTS),
+        ("dynamodb:ConditionCheckItem", ACCOUNTS),  # the address is not suppressed
         ("dynamodb:GetItem", INVITATIONS),
         ("dynamodb:PutItem", INVITATIONS),
         ("dynamodb:UpdateItem", INVITATIONS),
@@ -52,6 +55,7 @@ USES: dict[str, set[tuple[str, str]]] = {
     },
     "InternalFunction": {
         ("dynamodb:GetItem", ACCOUNTS),
+        ("dynamodb:BatchGetItem", ACCOUNTS),  # the account view: what its invited administrators wait on
         ("dynamodb:Query", ACCOUNTS),
         ("dynamodb:PutItem", ACCOUNTS),
         ("dynamodb:DeleteItem", ACCOUNTS),
@@ -66,6 +70,15 @@ USES: dict[str, set[tuple[str, str]]] = {
         ("dynamodb:Query", PENDING_BY_EXPIRY),
         ("dynamodb:UpdateItem", INVITATIONS),
         ("sqs:SendMessage", DEAD_LETTERS),
+    },
+    # Finds the invitation by the tags of its email, records the report there and on the email's ownership, and
+    # stops invitation emails to an address that complained (a suppression item).
+    "DeliveryEventsFunction": {
+        ("dynamodb:Query", BY_ACCOUNT),
+        ("dynamodb:UpdateItem", INVITATIONS),
+        ("dynamodb:UpdateItem", ACCOUNTS),
+        ("dynamodb:PutItem", ACCOUNTS),
+        ("sqs:SendMessage", DELIVERY_DEAD_LETTERS),
     },
     "OpenApiFunction": set(),
     # The pages serve their own files; the browser calls the API.

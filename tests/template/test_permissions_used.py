@@ -13,6 +13,7 @@ from business_accounts.services import Services, dynamodb_client, services
 from tests.support.api import Api, routes
 from tests.support.events import LambdaContext
 from tests.support.fakes import FakeClock
+from tests.support.ses import COMPLAINED, DELIVERED, deliver_report, report
 from tests.support.story import latest_token
 from tests.template.test_permissions import USES
 from tools.functions import functions
@@ -37,6 +38,9 @@ class Recorder:
             for item in params["TransactItems"]:
                 ((operation, request),) = item.items()
                 self._add(_ITEM_ACTIONS[operation], request["TableName"], None)
+        elif model.name == "BatchGetItem":
+            for table in params["RequestItems"]:
+                self._add(model.name, table, None)
         else:
             self._add(model.name, params.get("TableName", ""), params.get("IndexName"))
 
@@ -108,6 +112,20 @@ def test_every_dynamodb_action_a_function_makes_is_in_its_policy(
     listed = api.get(f"/v1/internal/accounts/{account}/invitations").body["items"]
     api.delete(f"/v1/internal/accounts/{account}/invitations/{listed[0]['invitation_id']}")
     api.get(f"/v1/internal/accounts/{account}")
+    recorder.function = "DeliveryEventsFunction"
+    colleague = next(item for item in listed if item["email"] == "colleague3@example.com")
+    for sample in (DELIVERED, COMPLAINED):  # a report on the invitation and its email, and a suppression
+        deliver_report(
+            report(
+                sample,
+                invitation_id=colleague["invitation_id"],
+                account_id=account,
+                email=colleague["email"],
+                at=clock(),
+            )
+        )
+    api.post(f"/v1/accounts/{account}/join", {"email": colleague["email"]})  # refused: suppressed
+    api.delete(f"/v1/internal/suppressions/{colleague['email']}")
     clock.advance(minutes=2)
     api.post(f"/v1/accounts/{account}/join", {"email": "a@example.com"})
     api.post("/v1/invitations/accept", {"token": latest_token()})
@@ -121,4 +139,4 @@ def test_every_dynamodb_action_a_function_makes_is_in_its_policy(
         granted = {(action, resource) for action, resource in USES[function] if action.startswith("dynamodb:")}
         assert used <= granted, {function: used - granted}
     assert set(recorder.used) >= {"RegisterFunction", "JoinFunction", "ResendFunction", "InvitationTokenFunction"}
-    assert set(recorder.used) >= {"InternalFunction", "CleanupFunction"}
+    assert set(recorder.used) >= {"InternalFunction", "CleanupFunction", "DeliveryEventsFunction"}

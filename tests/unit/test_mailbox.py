@@ -18,12 +18,15 @@ from business_accounts.mailer import InvitationEmail, compose
 from business_accounts.types import CreatedVia, as_one_line
 
 SENDER = "no-reply@example.com"
+IDS = ("inv_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7", "acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7")  # the invitation and its account
 
 
 def delivered_to(address: str, company_name: str = "ACME Ltd") -> list[str]:
     """The mailboxes an invitation to `address` reaches, read back from its To header as a mail client would."""
     composed = compose(
-        InvitationEmail(address, company_name, CreatedVia.SALES, "https://x.example/#token=t", datetime.now(UTC)),
+        InvitationEmail(
+            address, company_name, CreatedVia.SALES, "https://x.example/#token=t", datetime.now(UTC), IDS[0], IDS[1]
+        ),
         sender=SENDER,
     )
     message = email.message_from_bytes(composed.mime, policy=email.policy.default)
@@ -102,7 +105,9 @@ def test_single_line_accepts_exactly_what_the_schema_pattern_accepts(text: str) 
 @example("0" * 19 + "\x00")  # a run of spaces where the Subject folds came back with a space in front
 def test_any_company_name_even_one_stored_before_the_rule_builds_a_one_line_subject(name: str) -> None:
     composed = compose(
-        InvitationEmail("jane@example.com", name, CreatedVia.SALES, "https://x.example/#t", datetime.now(UTC)),
+        InvitationEmail(
+            "jane@example.com", name, CreatedVia.SALES, "https://x.example/#t", datetime.now(UTC), IDS[0], IDS[1]
+        ),
         sender=SENDER,
     )
 

@@ -36,6 +36,8 @@ INVITATION = InvitationEmail(
     created_via=CreatedVia.UPGRADE_INSURANCE,
     link="https://account.example.com/accept#token=abc_DEF-123",
     expires_at=datetime(2026, 12, 3, 9, 0, tzinfo=UTC),
+    invitation_id="inv_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7",
+    account_id="acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7",
 )
 
 
@@ -171,3 +173,29 @@ def test_render_invitation_html_escapes_what_a_translation_says(monkeypatch: pyt
 
     assert "<b>" not in rendered.html
     assert "&lt;b&gt;" in rendered.html
+
+
+def test_ses_mailer_tags_the_email_with_its_invitation_and_account_for_delivery_feedback() -> None:
+    client = _ses_client()
+    stubber = Stubber(client)
+    expected_tags = [
+        {"Name": "category", "Value": "invitation"},
+        {"Name": "invitation_id", "Value": INVITATION.invitation_id},
+        {"Name": "account_id", "Value": INVITATION.account_id},
+    ]
+    stubber.add_response(
+        "send_email",
+        {"MessageId": "m-1"},
+        {
+            "FromEmailAddress": "no-reply@example.com",
+            "Destination": {"ToAddresses": ["jane@example.com"]},
+            "Content": {"Raw": {"Data": ANY}},
+            "EmailTags": expected_tags,  # SES hands them back on every report; never the token or its hash
+        },
+    )
+    mailer = SesMailer(lambda: client, sender="no-reply@example.com", configuration_set=None)  # type: ignore[arg-type]
+
+    with stubber:
+        mailer.send(compose(INVITATION, sender="no-reply@example.com"))
+
+    stubber.assert_no_pending_responses()

@@ -31,7 +31,7 @@ def _reached(path: Path, seen: set[Path], *, module_level_only: bool = False) ->
         module = ROOT / (name.replace(".", "/") + ".py")
         if name.startswith(("tests.", "local.")) and module.exists() and module not in seen:
             seen.add(module)
-            found |= _reached(module, seen)
+            found |= _reached(module, seen, module_level_only=True)  # what importing it runs
     return found
 
 

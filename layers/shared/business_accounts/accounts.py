@@ -6,7 +6,14 @@ import hashlib
 import json
 
 from business_accounts import api
-from business_accounts.delivery import deliver, email_taken, new_invitation, once_more_on_conflict
+from business_accounts.delivery import (
+    deliver,
+    email_taken,
+    new_invitation,
+    not_suppressed,
+    once_more_on_conflict,
+    waiting_on,
+)
 from business_accounts.errors import AccountNotFound, IdempotencyKeyReused
 from business_accounts.items import Account, Administrator, ExternalReference
 from business_accounts.languages import chosen
@@ -65,10 +72,11 @@ def provision(
                 if served.request_fingerprint != fingerprint:
                     raise IdempotencyKeyReused()
                 return api.ProvisionedAccount.model_validate(served.response)
-        owner, mail_log = services.store.email_record(request.administrator_email)
+        owner, mail_log, suppression = services.store.email_record(request.administrator_email)
         now = services.clock()
         if owner is not None:
             raise email_taken(owner, now)
+        not_suppressed(suppression)
         account = Account(
             account_id=sortable_id("acc"),
             company_name=request.company_name,
@@ -114,15 +122,30 @@ def provision(
 
 
 def get_account(services: Services, *, account_id: str) -> api.AccountDetails:
+    """The account and its administrators; an invited one with the invitation it waits on and its delivery."""
     found = services.store.account_with_administrators(account_id)
     if found is None:
         raise AccountNotFound()
     account, administrators = found
+    invited = [admin.email for admin in administrators if admin.state is AdministratorState.INVITED]
+    owners = {
+        owner.email: owner
+        for owner in (services.store.ownerships(invited) if invited else [])
+        if owner.account_id == account_id and owner.state is AdministratorState.INVITED
+    }
+    now = services.clock()
     return api.AccountDetails(
         account_id=account.account_id,
         company_name=account.company_name,
         created_via=account.created_via,
         created_at=account.created_at,
         locale=account.locale,
-        administrators=[api.Administrator(email=admin.email, state=admin.state) for admin in administrators],
+        administrators=[
+            api.Administrator(
+                email=admin.email,
+                state=admin.state,
+                invitation=waiting_on(owners[admin.email], now) if admin.email in owners else None,
+            )
+            for admin in administrators
+        ],
     )

@@ -12,6 +12,7 @@ from business_accounts.types import (
     AdministratorState,
     CompanyName,
     CreatedVia,
+    DeliveryStatus,
     Email,
     ExternalReference,
     InvitationId,
@@ -106,9 +107,20 @@ class RegisteredAccount(AccountRef):
     created_via: Literal[CreatedVia.SELF_SERVICE] = CreatedVia.SELF_SERVICE
 
 
+class Delivery(BaseModel):
+    """What became of the invitation email: `sent` until SES reports; the latest report by event time wins, the
+    gravest where two are as late (bounced, rejected and complained are never hidden by an older delivered)."""
+
+    status: DeliveryStatus
+    at: Annotated[UtcDateTime, Field(description="When it was sent, or when SES saw what it reports")]
+
+
 class InvitationState(BaseModel):
     status: Literal[InvitationStatus.PENDING, InvitationStatus.EXPIRED]
     expires_at: UtcDateTime
+    delivery: Annotated[
+        Delivery | None, Field(description="Absent only for invitations sent before delivery feedback existed")
+    ] = None
 
 
 class InvitationSent(BaseModel):
@@ -155,6 +167,13 @@ class ProvisionedAccount(AccountOrigin):
 class Administrator(BaseModel):
     email: str
     state: AdministratorState
+    invitation: Annotated[
+        InvitationState | None,
+        Field(
+            description="Only for an invited administrator: the invitation it waits on, and what became of its email",
+            exclude_if=lambda invitation: invitation is None,
+        ),
+    ] = None
 
 
 class AccountDetails(AccountOrigin):
@@ -169,6 +188,7 @@ class InvitationSummary(BaseModel):
     status: InvitationStatus
     created_at: UtcDateTime
     expires_at: UtcDateTime
+    delivery: Delivery
 
 
 class OpenApiDocument(RootModel[dict[str, Any]]):

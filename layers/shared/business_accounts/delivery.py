@@ -1,7 +1,7 @@
 """Sending an invitation, shared by the account and invitation logic: admit it, build it, write it, send it.
 
-Also the answers both need: the 409 for an email that belongs to an account, and "decide once more" when a
-concurrent write got there first.
+Also the answers both need: the 409 for an email that belongs to an account, the 409 for an address that
+invitation emails no longer go to, and "decide once more" when a concurrent write got there first.
 """
 
 from __future__ import annotations
@@ -15,10 +15,19 @@ from business_accounts.errors import (
     ConcurrentUpdate,
     DomainError,
     EmailDeliveryFailed,
+    EmailSuppressed,
     PendingInvitationExists,
     RateLimited,
 )
-from business_accounts.items import Account, EmailOwnership, ExternalReference, Invitation, MailLog
+from business_accounts.items import (
+    Account,
+    Delivery,
+    EmailOwnership,
+    ExternalReference,
+    Invitation,
+    MailLog,
+    Suppression,
+)
 from business_accounts.languages import chosen
 from business_accounts.lifetime import expiry
 from business_accounts.limits import admit_email
@@ -50,10 +59,34 @@ def email_taken(owner: EmailOwnership, now: datetime) -> DomainError:
         account=api.AccountOrigin(
             account_id=owner.account_id, company_name=owner.company_name, created_via=owner.created_via
         ),
-        invitation=api.InvitationState(
-            status=owner.invitation_status(now), expires_at=owner.invitation_expires_at or now
-        ),
+        invitation=waiting_on(owner, now),
     )
+
+
+def waiting_on(owner: EmailOwnership, now: datetime) -> api.InvitationState:
+    """The invitation an invited email waits on, as of `now`, and what became of its email."""
+    delivery = owner.invitation_delivery
+    return api.InvitationState(
+        status=owner.invitation_status(now),
+        expires_at=owner.invitation_expires_at or now,
+        delivery=shown(delivery) if delivery else None,
+    )
+
+
+def shown(delivery: Delivery) -> api.Delivery:
+    """What became of an invitation email, as the API shows it (without the rank that orders reports)."""
+    return api.Delivery(status=delivery.status, at=delivery.at)
+
+
+def not_suppressed(suppression: Suppression | None) -> None:
+    """Nothing more is mailed to an address whose person marked an invitation email as spam: 409 EMAIL_SUPPRESSED.
+
+    Asked after everything that would refuse the request anyway, and before the limits: waiting would not help.
+    """
+    if suppression is not None:
+        count(Metric.SUPPRESSED_EMAILS_REFUSED)
+        logger.info("invitation email to a suppressed address refused", extra={"email": mask_email(suppression.email)})
+        raise EmailSuppressed()
 
 
 def new_invitation(
@@ -79,6 +112,7 @@ def new_invitation(
         expires_at=expiry(now, services.settings.invitation_ttl_seconds),
         invited_by=invited_by,
         locale=locale,
+        delivery=Delivery.sent(now),
     )
     return invitation, token
 
@@ -120,6 +154,8 @@ def deliver(
             created_via=invitation.created_via,
             link=f"{services.settings.accept_page_url}#token={token}",
             expires_at=invitation.expires_at,
+            invitation_id=invitation.invitation_id,
+            account_id=invitation.account_id,
             locale=invitation.locale,
         ),
         sender=services.settings.sender_email,
@@ -185,4 +221,5 @@ def invited_ownership(invitation: Invitation) -> EmailOwnership:
         invitation_token_hash=invitation.token_hash,
         invitation_expires_at=invitation.expires_at,
         invitation_locale=invitation.locale,
+        invitation_delivery=invitation.delivery,
     )

@@ -7,7 +7,7 @@ failed and the items as they were found, so the store can say what happened in t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,8 @@ _BUSY = frozenset({"ProvisionedThroughputExceededException", "ThrottlingExceptio
 _RACE_REASONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 _BUSY_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
 BUSY_RETRY_AFTER = 1
+_BATCH_GET_LIMIT = 100  # keys per BatchGetItem
+_BATCH_GET_ROUNDS = 3  # calls for the keys DynamoDB keeps back (UnprocessedKeys) before giving up as busy
 UNREACHABLE_RETRY_AFTER = 5
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
@@ -101,14 +103,34 @@ class DynamoDB:
                 return
             request["ExclusiveStartKey"] = last
 
+    def get_many(self, table: str, keys: Sequence[Item]) -> list[Item]:
+        """The items of `keys` that exist, read strongly consistently, in no particular order (BatchGetItem)."""
+        found: list[Item] = []
+        for start in range(0, len(keys), _BATCH_GET_LIMIT):
+            pending: dict[str, Any] = {table: {"Keys": [_wire(key) for key in keys[start : start + _BATCH_GET_LIMIT]]}}
+            for _ in range(_BATCH_GET_ROUNDS):
+                pending[table]["ConsistentRead"] = True
+                response = self._call("batch_get_item", RequestItems=pending)
+                found += [_plain(item) for item in response.get("Responses", {}).get(table, [])]
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+            else:  # DynamoDB kept some keys back round after round: too busy to answer in time
+                raise ServiceUnavailable(retry_after=BUSY_RETRY_AFTER)
+        return found
+
+    def put(self, **request: Any) -> None:
+        """PutItem; ConditionFailed when its condition does not hold."""
+        self._conditional("put_item", **request)
+
     def update(self, **request: Any) -> None:
         """UpdateItem; ConditionFailed when its condition does not hold."""
-        try:
-            self._call("update_item", **request)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise ConditionFailed() from error
-            raise
+        self._conditional("update_item", **request)
+
+    def delete(self, **request: Any) -> Item | None:
+        """DeleteItem; the item as it was (None if there was none)."""
+        old = self._call("delete_item", ReturnValues="ALL_OLD", **request).get("Attributes")
+        return _plain(old) if old else None
 
     def transact(self, transaction: Transaction) -> None:
         """All parts or none; Cancelled when a condition failed or a concurrent transaction came first."""
@@ -133,6 +155,14 @@ class DynamoDB:
                 if reason.get("Code") not in (None, "None")
             }
             raise Cancelled(failed) from error
+
+    def _conditional(self, operation: str, **request: Any) -> None:
+        try:
+            self._call(operation, **request)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise ConditionFailed() from error
+            raise
 
     def _call(self, operation: str, **request: Any) -> Any:
         """One call; throttling, a DynamoDB 5xx or an endpoint out of reach become 503 SERVICE_UNAVAILABLE."""

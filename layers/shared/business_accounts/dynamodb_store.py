@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
+
+from pydantic import BaseModel
 
 from business_accounts.dynamodb import Cancelled, ConditionFailed, DynamoDB, Item, Transaction, names
 from business_accounts.items import (
     PENDING_SHARD,
     Account,
     Administrator,
+    Delivery,
     EmailOwnership,
     ExternalReference,
     Invitation,
     MailLog,
+    Suppression,
     account_key,
     administrator_key,
     external_reference_key,
     mail_log_key,
     ownership_key,
+    suppression_key,
 )
 from business_accounts.lifetime import EXPIRED_AT_NOW, UNEXPIRED_AT_NOW, epoch
 from business_accounts.limits import DAY_SECONDS
@@ -28,10 +34,12 @@ from business_accounts.types import AdministratorState, InvitationStatus, iso
 
 BY_ACCOUNT_INDEX = "by-account"
 PENDING_BY_EXPIRY_INDEX = "pending-by-expiry"
-_OWNER, _MAIL_LOG = ownership_key("")["sk"], mail_log_key("")["sk"]
+_OWNER, _MAIL_LOG, _SUPPRESSION = ownership_key("")["sk"], mail_log_key("")["sk"], suppression_key("")["sk"]
+# Outranked: there is no delivery yet, or the one there ranks below the one being recorded.
+_OUTRANKS = "(attribute_not_exists({path}) OR {path}.#rank < :rank)"
 
 
-def _stored(model: Account | Administrator | EmailOwnership | MailLog | ExternalReference | Invitation) -> Item:
+def _stored(model: BaseModel) -> Item:
     return model.model_dump(mode="json", exclude_none=True)
 
 
@@ -48,8 +56,8 @@ class DynamoStore:
 
     # --- Reads ---
 
-    def email_record(self, email: str) -> tuple[EmailOwnership | None, MailLog]:
-        """The email's owner and mail log: one strongly consistent query of its partition."""
+    def email_record(self, email: str) -> tuple[EmailOwnership | None, MailLog, Suppression | None]:
+        """The email's owner, mail log and suppression: one strongly consistent query of its partition."""
         items = {
             item["sk"]: item
             for item in self._db.query(
@@ -59,10 +67,11 @@ class DynamoStore:
                 ConsistentRead=True,
             )
         }
-        owner, log = items.get(_OWNER), items.get(_MAIL_LOG)
+        owner, log, suppression = items.get(_OWNER), items.get(_MAIL_LOG), items.get(_SUPPRESSION)
         return (
             EmailOwnership.model_validate(owner) if owner else None,
             MailLog.model_validate(log) if log else MailLog(email=email),
+            Suppression.model_validate(suppression) if suppression else None,
         )
 
     def invitation(self, token_hash: str) -> Invitation | None:
@@ -87,6 +96,11 @@ class DynamoStore:
             return None
         administrators = [Administrator.model_validate(item) for item in items if item["sk"].startswith("ADMIN#")]
         return Account.model_validate(accounts[0]), administrators
+
+    def ownerships(self, emails: Sequence[str]) -> list[EmailOwnership]:
+        """One BatchGetItem per hundred emails, strongly consistent."""
+        found = self._db.get_many(self._accounts, [ownership_key(email) for email in dict.fromkeys(emails)])
+        return [EmailOwnership.model_validate(item) for item in found]
 
     def external_reference(self, reference: str) -> ExternalReference | None:
         item = self._db.get(self._accounts, external_reference_key(reference))
@@ -185,6 +199,13 @@ class DynamoStore:
             ConditionExpression="attribute_not_exists(token_hash)",
         )
         self._count_mail(transaction, before=issue.mail_before, after=issue.mail_after)
+        transaction.add(  # a complaint recorded since the email was read stops this one too
+            "suppression",
+            "ConditionCheck",
+            TableName=self._accounts,
+            Key=suppression_key(invitation.email),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
         try:
             self._db.transact(transaction)
         except Cancelled as cancelled:
@@ -256,7 +277,10 @@ class DynamoStore:
             "Update",
             TableName=self._accounts,
             Key=ownership_key(invitation.email),
-            UpdateExpression="SET #state = :active REMOVE invitation_id, invitation_token_hash, invitation_expires_at",
+            UpdateExpression=(
+                "SET #state = :active"
+                " REMOVE invitation_id, invitation_token_hash, invitation_expires_at, invitation_delivery"
+            ),
             ConditionExpression="account_id = :account_id AND invitation_id = :invitation_id",
             ExpressionAttributeNames=names("state"),
             ExpressionAttributeValues={
@@ -308,6 +332,51 @@ class DynamoStore:
         except ConditionFailed:
             return False
         return True
+
+    # --- Delivery feedback ---
+
+    def record_delivery(self, invitation: Invitation, delivery: Delivery) -> bool:
+        """Two conditional updates, each safe alone: a retry after a failure between them repeats both."""
+        values = {":delivery": _stored(delivery), ":rank": delivery.rank}
+        try:
+            self._db.update(
+                TableName=self._invitations,
+                Key={"token_hash": invitation.token_hash},
+                UpdateExpression="SET delivery = :delivery",
+                ConditionExpression=f"attribute_exists(token_hash) AND {_OUTRANKS.format(path='delivery')}",
+                ExpressionAttributeNames={"#rank": "rank"},
+                ExpressionAttributeValues=values,
+            )
+            recorded = True
+        except ConditionFailed:
+            recorded = False
+        # No change where the email waits on a newer invitation, or already holds this report or a graver one.
+        with contextlib.suppress(ConditionFailed):
+            self._db.update(
+                TableName=self._accounts,
+                Key=ownership_key(invitation.email),
+                UpdateExpression="SET invitation_delivery = :delivery",
+                ConditionExpression=(
+                    f"invitation_id = :invitation_id AND {_OUTRANKS.format(path='invitation_delivery')}"
+                ),
+                ExpressionAttributeNames={"#rank": "rank"},
+                ExpressionAttributeValues=values | {":invitation_id": invitation.invitation_id},
+            )
+        return recorded
+
+    def suppress(self, suppression: Suppression) -> bool:
+        try:
+            self._db.put(
+                TableName=self._accounts,
+                Item={**suppression_key(suppression.email), **_stored(suppression)},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def lift_suppression(self, email: str) -> bool:
+        return self._db.delete(TableName=self._accounts, Key=suppression_key(email)) is not None
 
     # --- Parts of transactions ---
 

@@ -112,6 +112,14 @@ class EmailDeliveryFailed(DomainError):
     message = "The invitation email could not be sent, and nothing was changed. Try again shortly."
 
 
+class EmailSuppressed(DomainError):
+    code, status = "EMAIL_SUPPRESSED", 409
+    message = (
+        "Invitation emails to this address are stopped because an earlier one was marked as spam. "
+        "Ask your company's administrator or our support team to lift this."
+    )
+
+
 class IdempotencyKeyReused(DomainError):
     code, status = "IDEMPOTENCY_KEY_REUSED", 422
     message = "This Idempotency-Key was already used with a different request body."

@@ -10,9 +10,11 @@ from business_accounts.delivery import (
     deliver,
     email_taken,
     new_invitation,
+    not_suppressed,
     once_more_on_conflict,
     raced_by_another_email,
     reissue,
+    shown,
 )
 from business_accounts.errors import (
     AccountNotFound,
@@ -27,7 +29,7 @@ from business_accounts.errors import (
     InvitationSuperseded,
     NotInvited,
 )
-from business_accounts.items import Invitation
+from business_accounts.items import Delivery, Invitation
 from business_accounts.languages import chosen
 from business_accounts.observability import Metric, count, logger, mask_email
 from business_accounts.services import Services
@@ -66,11 +68,12 @@ def join(
     """
 
     def attempt() -> api.InvitationSent:
-        owner, mail_log = services.store.email_record(email)
+        owner, mail_log, suppression = services.store.email_record(email)
         if owner is None or owner.account_id != account_id:
             raise NotInvited()
         if owner.state is AdministratorState.ACTIVE:
             raise AlreadyMember()
+        not_suppressed(suppression)
         invitation = reissue(services, email, owner, mail_log, locale=locale, accepted=accepted)
         return api.InvitationSent(email=email, expires_at=invitation.expires_at)
 
@@ -80,16 +83,20 @@ def join(
 def resend(
     services: Services, *, email: str, locale: str | None = None, accepted: str | None = None
 ) -> api.ResendReceived:
-    """The "I did not get the email" link: one answer whatever the email's standing, and the same limits."""
+    """The "I did not get the email" link: one answer whatever the email's standing, and the same limits.
+
+    A suppressed address is answered as one without an invitation: counted, and nothing is sent.
+    """
 
     def attempt() -> api.ResendReceived:
-        owner, mail_log = services.store.email_record(email)
-        if owner is None or owner.state is AdministratorState.ACTIVE:
+        owner, mail_log, suppression = services.store.email_record(email)
+        if owner is None or owner.state is AdministratorState.ACTIVE or suppression is not None:
             try:
                 services.store.record_mail(mail_log, admit(services, mail_log, services.clock()))
             except MailCounted as counted:
                 raise raced_by_another_email(services) from counted
-            logger.info("resend for an address without an invitation", extra={"email": mask_email(email)})
+            standing = "suppressed" if suppression is not None else "no invitation"
+            logger.info("resend sends nothing", extra={"email": mask_email(email), "standing": standing})
         else:
             reissue(services, email, owner, mail_log, locale=locale, accepted=accepted)
         return api.ResendReceived()
@@ -139,11 +146,12 @@ def renew(services: Services, *, token: str) -> api.RenewedInvitation:
         status = invitation.status_at(services.clock())
         if status not in _RENEWABLE:
             raise _UNUSABLE[status]()
-        owner, mail_log = services.store.email_record(invitation.email)
+        owner, mail_log, suppression = services.store.email_record(invitation.email)
         if owner is None or owner.account_id != invitation.account_id:
             raise InvitationRevoked()  # the email was freed since this link was sent
         if owner.state is AdministratorState.ACTIVE:
             raise InvitationAlreadyAccepted()  # accepted through a newer link
+        not_suppressed(suppression)
         # In the language of the link's own invitation, whichever invitation the email waits on now.
         renewed = reissue(services, invitation.email, owner, mail_log, locale=invitation.locale, accepted=None)
         return api.RenewedInvitation(expires_at=renewed.expires_at)
@@ -172,12 +180,13 @@ def invite(
         account = services.store.account(account_id)
         if account is None:
             raise AccountNotFound()
-        owner, mail_log = services.store.email_record(email)
+        owner, mail_log, suppression = services.store.email_record(email)
         now = services.clock()
         if owner is not None and owner.account_id != account_id:
             raise email_taken(owner, now)
         if owner is not None and owner.state is AdministratorState.ACTIVE:
             raise AlreadyMember()
+        not_suppressed(suppression)
         language = chosen(locale, accepted=accepted)
         invitation, token = new_invitation(
             services, account=account, email=email, now=now, locale=language, invited_by=invited_by
@@ -210,6 +219,7 @@ def list_invitations(
                 status=invitation.status_at(now),
                 created_at=invitation.created_at,
                 expires_at=invitation.expires_at,
+                delivery=shown(invitation.delivery or Delivery.sent(invitation.created_at)),
             )
             for invitation in page
             if status is None or invitation.status_at(now) is status

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, computed_field
 
 from business_accounts.languages import DEFAULT as DEFAULT_LOCALE
 from business_accounts.lifetime import epoch, has_expired
-from business_accounts.types import AdministratorState, CreatedVia, InvitationStatus, UtcDateTime
+from business_accounts.types import AdministratorState, CreatedVia, DeliveryStatus, InvitationStatus, UtcDateTime
 
 # Sparse index key of pending invitations: present while pending, removed by every other status.
 PENDING_SHARD = "PENDING"
@@ -44,6 +44,23 @@ def external_reference_key(reference: str) -> dict[str, str]:
     return {"pk": f"EXTREF#{reference}", "sk": "EXTREF"}
 
 
+def suppression_key(email: str) -> dict[str, str]:
+    """In the email's partition, so the one query that reads its ownership and mail log finds it too."""
+    return {"pk": f"EMAIL#{email}", "sk": "SUPPRESSION"}
+
+
+class Delivery(Item):
+    """What became of one invitation email, as last recorded; `rank` orders reports (delivery_events.rank)."""
+
+    status: DeliveryStatus
+    at: UtcDateTime
+    rank: int = 0  # 0: only sent, below every report of SES
+
+    @classmethod
+    def sent(cls, at: datetime) -> Delivery:
+        return cls(status=DeliveryStatus.SENT, at=at, rank=0)
+
+
 class Account(Item):
     account_id: str
     company_name: str
@@ -74,6 +91,7 @@ class EmailOwnership(Item):
     invitation_token_hash: str | None = None
     invitation_expires_at: UtcDateTime | None = None
     invitation_locale: str | None = None  # the language of that invitation, which a re-send keeps
+    invitation_delivery: Delivery | None = None  # what became of the current invitation's email
 
     def invitation_status(self, now: datetime) -> InvitationStatus:
         """The status of the invitation the email waits on, as of `now` (pending or expired)."""
@@ -97,6 +115,14 @@ class ExternalReference(Item):
     response: dict[str, Any]
 
 
+class Suppression(Item):
+    """No more invitation emails to this address: its person marked one as spam (until support lifts it)."""
+
+    email: str
+    at: UtcDateTime
+    invitation_id: str | None = None  # the invitation whose email was complained about
+
+
 # --- Invitations table: token_hash ---
 
 
@@ -112,6 +138,7 @@ class Invitation(Item):
     expires_at: UtcDateTime
     invited_by: str | None = None
     locale: str = DEFAULT_LOCALE  # the language of its email, kept by renew and resend (English before there was one)
+    delivery: Delivery | None = None  # None only for invitations sent before delivery feedback existed
 
     @computed_field  # type: ignore[prop-decorator]
     @property

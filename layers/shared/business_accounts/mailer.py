@@ -32,6 +32,9 @@ class InvitationEmail:
     created_via: CreatedVia
     link: str
     expires_at: datetime
+    # Delivery feedback: SES reports on the email carry these back as message tags (never the token or its hash).
+    invitation_id: str
+    account_id: str
     locale: str = DEFAULT_LOCALE  # the language it is written in
 
 
@@ -49,6 +52,10 @@ class ComposedEmail:
     invitation: InvitationEmail
     recipient: str  # the address as SES takes it: ASCII, the domain in Punycode
     mime: bytes
+
+
+# The SES message tags that tie the events SES reports about an invitation email to its invitation.
+CATEGORY_TAG, INVITATION_TAG, ACCOUNT_TAG = "category", "invitation_id", "account_id"
 
 
 class MailDeliveryError(Exception):
@@ -161,7 +168,11 @@ class SesMailer:
             "FromEmailAddress": self._sender,
             "Destination": {"ToAddresses": [email.recipient]},
             "Content": {"Raw": {"Data": email.mime}},  # text and HTML as one multipart/alternative
-            "EmailTags": [{"Name": "category", "Value": "invitation"}],
+            "EmailTags": [
+                {"Name": CATEGORY_TAG, "Value": "invitation"},
+                {"Name": INVITATION_TAG, "Value": email.invitation.invitation_id},
+                {"Name": ACCOUNT_TAG, "Value": email.invitation.account_id},
+            ],
         }
         if self._configuration_set:
             request["ConfigurationSetName"] = self._configuration_set

@@ -43,6 +43,13 @@ class Metric(StrEnum):
     INVITATIONS_EXPIRED = "InvitationsExpired"
     INVITATION_EMAIL_FAILURES = "InvitationEmailFailures"
     RATE_LIMITED = "InvitationEmailsRateLimited"
+    # Delivery feedback: what SES reported of invitation emails (each report once), and what it stopped.
+    INVITATIONS_DELIVERED = "InvitationsDelivered"
+    INVITATIONS_DELAYED = "InvitationsDelayed"
+    INVITATIONS_BOUNCED = "InvitationsBounced"
+    INVITATIONS_COMPLAINED = "InvitationsComplained"
+    INVITATIONS_REJECTED = "InvitationsRejected"
+    SUPPRESSED_EMAILS_REFUSED = "SuppressedInvitationEmailsRefused"
 
 
 def count(metric: Metric, value: int = 1) -> None:

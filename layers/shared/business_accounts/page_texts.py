@@ -132,6 +132,31 @@ REGISTER_PAGE = {
     "not_reached": N_("This page could not reach the service."),
     "no_answer": N_("The service did not answer. Check your internet connection."),
     "unexpected": N_("Something went wrong on our side, and nothing was changed. Try again in a moment."),
+    # Delivery feedback: what SES reported of the last invitation email, said instead of "check your SPAM folder".
+    "delivery_bounced": N_(
+        "Our invitation email to this address bounced on {when}: check the address, "
+        "or ask your company's administrator or our support team."
+    ),
+    "delivery_rejected": N_(
+        "Our invitation email to this address could not be delivered on {when}: check the address, "
+        "or ask your company's administrator or our support team."
+    ),
+    "delivery_complained": N_(
+        "Our invitation email to this address was marked as spam on {when}, so we send no more invitation emails "
+        "to it. Ask your company's administrator or our support team to lift this."
+    ),
+    "sent_after_bounced": N_(
+        "Our previous invitation email to this address bounced on {when}. If this one does not arrive either, "
+        "check the address, or ask your company's administrator or our support team."
+    ),
+    "sent_after_rejected": N_(
+        "Our previous invitation email to this address could not be delivered on {when}. If this one does not "
+        "arrive either, check the address, or ask your company's administrator or our support team."
+    ),
+    "email_suppressed": N_(
+        "Invitation emails to this address are stopped because one was marked as spam. "
+        "Ask your company's administrator or our support team to lift this."
+    ),
 }
 
 
@@ -163,6 +188,7 @@ REGISTER_ANSWERS = {
     "SERVICE_UNAVAILABLE": Answer("unavailable", "busy"),
     "INTERNAL_ERROR": Answer("unavailable", "our_side"),
     "ROUTE_NOT_FOUND": Answer("unavailable", "not_reached"),
+    "EMAIL_SUPPRESSED": Answer(None, "email_suppressed"),
 }
 # The texts (keys of REGISTER_PAGE) of answers that the table does not name.
 REGISTER_FALLBACKS = {

@@ -6,7 +6,7 @@ in memory for the unit tests, and `tests/integration/test_store_contract.py` hol
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -14,10 +14,12 @@ from typing import Protocol
 from business_accounts.items import (
     Account,
     Administrator,
+    Delivery,
     EmailOwnership,
     ExternalReference,
     Invitation,
     MailLog,
+    Suppression,
 )
 from business_accounts.types import InvitationStatus
 
@@ -64,8 +66,8 @@ class Store(Protocol):
 
     # --- Reads (strongly consistent) ---
 
-    def email_record(self, email: str) -> tuple[EmailOwnership | None, MailLog]:
-        """Who the email belongs to (None: free), and its mail log."""
+    def email_record(self, email: str) -> tuple[EmailOwnership | None, MailLog, Suppression | None]:
+        """Who the email belongs to (None: free), its mail log, and whether invitation emails to it are stopped."""
         ...
 
     def invitation(self, token_hash: str) -> Invitation | None: ...
@@ -73,6 +75,10 @@ class Store(Protocol):
     def account(self, account_id: str) -> Account | None: ...
 
     def account_with_administrators(self, account_id: str) -> tuple[Account, list[Administrator]] | None: ...
+
+    def ownerships(self, emails: Sequence[str]) -> list[EmailOwnership]:
+        """The ownership of each of `emails` that has one, in no particular order."""
+        ...
 
     def external_reference(self, reference: str) -> ExternalReference | None: ...
 
@@ -96,7 +102,7 @@ class Store(Protocol):
         """Write the invitation, supersede the one it replaces, repoint (or claim) the email, count the email.
 
         EmailTaken when a claimed email has an owner; MailCounted when only the mail log changed; Conflict when
-        anything else is no longer as read.
+        anything else is no longer as read, including when invitation emails to the address were stopped meanwhile.
         """
         ...
 
@@ -109,8 +115,9 @@ class Store(Protocol):
         ...
 
     def accept(self, invitation: Invitation, now: datetime) -> None:
-        """The invitation becomes accepted and its email an active administrator; InvitationChanged unless the
-        invitation is still pending and unexpired at `now`, Conflict if the email moved on."""
+        """The invitation becomes accepted and its email an active administrator (who waits on no invitation, nor
+        on its delivery); InvitationChanged unless the invitation is still pending and unexpired at `now`, Conflict
+        if the email moved on."""
         ...
 
     def revoke(self, invitation: Invitation) -> None:
@@ -119,6 +126,24 @@ class Store(Protocol):
 
     def expire(self, token_hash: str, now: datetime) -> bool:
         """Mark one pending invitation expired if it has expired at `now`; False if it changed meanwhile."""
+        ...
+
+    # --- Delivery feedback ---
+
+    def record_delivery(self, invitation: Invitation, delivery: Delivery) -> bool:
+        """Record what became of the invitation's email on the invitation, and on its email's ownership while that
+        still waits on this invitation; each only where `delivery` outranks what is there (a higher `rank`).
+
+        True if the invitation took it; False if it already held this report or one that outranks it, or is gone.
+        """
+        ...
+
+    def suppress(self, suppression: Suppression) -> bool:
+        """Stop invitation emails to the address; False if they were stopped already (the first record is kept)."""
+        ...
+
+    def lift_suppression(self, email: str) -> bool:
+        """Invitation emails to the address may go again; False if they were not stopped."""
         ...
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
@@ -113,6 +114,15 @@ Email = Annotated[
         }
     ),
 ]
+
+
+def _percent_decoded(value: object) -> object:
+    """A path segment as the client wrote it, `%40` for `@` or not: decoded once (API Gateway passes it as sent)."""
+    return unquote(value) if isinstance(value, str) else value
+
+
+# An email in a URL path (`/v1/internal/suppressions/{email}`): the same grammar, percent-decoded first.
+PathEmail = Annotated[Email, BeforeValidator(_percent_decoded)]
 _Line200 = Annotated[
     str,
     BeforeValidator(_trimmed),
@@ -181,6 +191,17 @@ class InvitationStatus(StrEnum):
     EXPIRED = "expired"
     SUPERSEDED = "superseded"
     REVOKED = "revoked"
+
+
+class DeliveryStatus(StrEnum):
+    """What became of an invitation email: sent (SES took it), then what SES reported."""
+
+    SENT = "sent"
+    DELIVERED = "delivered"
+    DELAYED = "delayed"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+    REJECTED = "rejected"
 
 
 def sortable_id(prefix: str) -> str:
