@@ -33,8 +33,13 @@ RACERS = ("accept", "cleanup")
 
 
 @pytest.fixture
-def environments(api: Api) -> Iterator[list[ExecutionEnvironment]]:
-    """WORKERS execution environments, modules loaded up front, on a moto whose DynamoDB requests are atomic."""
+def environments(api: Api, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[ExecutionEnvironment]]:
+    """WORKERS execution environments, modules loaded up front, on a moto whose DynamoDB requests are atomic.
+
+    Powertools' metrics are one set per process: threads racing in one process would flush each other's (on
+    Lambda an environment serves one request at a time), so racing requests publish none.
+    """
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     found = [ExecutionEnvironment(number) for number in range(WORKERS)]
     for environment in found:
         for function in functions().values():
