@@ -8,12 +8,13 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 
+import email_validator
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from business_accounts.api import RegisterRequest
-from business_accounts.mailbox import ascii_address, normalise_email
+from business_accounts.mailbox import SPECIAL_USE_DOMAINS, ascii_address, normalise_email
 from business_accounts.mailer import InvitationEmail, compose
 from business_accounts.types import CreatedVia, as_one_line
 
@@ -64,6 +65,10 @@ def test_normalise_email_gives_the_one_normal_form(given_address: str, normal_fo
 def test_normalise_email_not_one_plain_mailbox_is_refused(address: str) -> None:
     with pytest.raises(ValueError, match="email address"):
         normalise_email(address)
+
+
+def test_special_use_domains_are_email_validators_own() -> None:
+    assert set(SPECIAL_USE_DOMAINS) == set(email_validator.SPECIAL_USE_DOMAIN_NAMES)
 
 
 def test_ascii_address_writes_an_internationalised_domain_in_idna_2008() -> None:

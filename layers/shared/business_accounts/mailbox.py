@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import unicodedata
 
-import idna
-from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
-
 MAX_LENGTH = 254
 EXAMPLE = "name@example.com"
 # Inside a local part, `=?` could open an RFC 2047 encoded word that a header parser decodes to another name.
@@ -22,7 +19,10 @@ _ENCODED_WORD = "=?"
 
 # What the grammar refuses beyond a `format: email` string, written for the OpenAPI document: an encoded-word
 # start, and the special-use names no mail can reach (`.test`, `.localhost`, ...).
-_SPECIAL_USE = "|".join("".join(f"[{c}{c.upper()}]" for c in name) for name in SPECIAL_USE_DOMAIN_NAMES)
+# email-validator's special-use domains, which it refuses (tests/unit/test_mailbox.py keeps the two lists equal);
+# named here so the pattern needs no import of email-validator when a function starts.
+SPECIAL_USE_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
+_SPECIAL_USE = "|".join("".join(f"[{c}{c.upper()}]" for c in name) for name in SPECIAL_USE_DOMAINS)
 SCHEMA_PATTERN = rf"^(?!.*=\?)(?!.*\.(?:{_SPECIAL_USE})\.?$)[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
@@ -32,6 +32,9 @@ def normalise_email(value: str) -> str:
     Emails compare in this form (SPEC: one account per email): `Jane@Bücher.de`, `jane@xn--bcher-kva.de` and
     ` jane@bu\u0308cher.de ` are the same mailbox, `jane@bücher.de`.
     """
+    # Imported on the first email checked: a function that never checks one (the pages, the cleanup) never pays it.
+    from email_validator import EmailNotValidError, validate_email  # noqa: PLC0415
+
     candidate = unicodedata.normalize("NFC", value.strip())
     if _ENCODED_WORD in candidate:
         raise ValueError(f"must be a plain email address such as {EXAMPLE}, without `=?`")
@@ -53,4 +56,8 @@ def normalise_email(value: str) -> str:
 def ascii_address(email: str) -> str:
     """A normalised address as SES takes it: the domain in IDNA 2008 Punycode (`straße.de`, not `strasse.de`)."""
     local, _, domain = email.rpartition("@")
-    return email if domain.isascii() else f"{local}@{idna.encode(domain).decode('ascii')}"
+    if domain.isascii():
+        return email
+    import idna  # noqa: PLC0415 - as email_validator, only where an address needs it
+
+    return f"{local}@{idna.encode(domain).decode('ascii')}"
