@@ -94,8 +94,8 @@ catalogs: $(VENV)/.installed ## Extract the texts into locales/messages.pot and 
 test: lint typecheck cfn-lint validate build ## Every check: ruff, mypy, cfn-lint, sam validate, sam build, the test suite
 	$(VENV)/bin/pytest -n 2
 
-fuzz: $(VENV)/.installed ## Schemathesis against the local stack's OpenAPI document, long: FUZZ_EXAMPLES=1000 [FUZZ_SEED=n]
-	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),1000) $(VENV)/bin/pytest -q -s -n 0 tests/e2e/test_openapi_fuzz.py
+fuzz: $(VENV)/.installed ## Schemathesis against the local stack's OpenAPI document, long: FUZZ_EXAMPLES=300 [FUZZ_SEED=n]
+	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),300) $(VENV)/bin/pytest -q -s -n 0 tests/e2e/test_openapi_fuzz.py
 
 bench: build ## Every figure side by side (cold starts, calls, cleanup, sizes, memory, local API) -> docs/performance.md
 	PYTHONPATH=layers/shared $(PY) -m benchmarks
