@@ -41,6 +41,8 @@ from business_accounts.types import AccountId, InvitationId, InvitationStatus, P
 app = create_app()
 TAGS = ["Internal (IAM-signed)"]
 NEW_ACCOUNT = "$response.body#/account_id"
+# What any route that sends an invitation email can answer besides its own errors.
+SENDING = (ConcurrentUpdate, EmailSuppressed, RateLimited, EmailDeliveryFailed, ServiceUnavailable)
 EMAIL_TAKEN = (AlreadyRegistered, PendingInvitationExists)  # the email belongs to an account already
 
 
@@ -53,11 +55,7 @@ EMAIL_TAKEN = (AlreadyRegistered, PendingInvitationExists)  # the email belongs 
         ProvisionedAccount,
         *EMAIL_TAKEN,
         IdempotencyKeyReused,
-        ConcurrentUpdate,
-        EmailSuppressed,
-        RateLimited,
-        EmailDeliveryFailed,
-        ServiceUnavailable,
+        *SENDING,
         links={
             "join": link("join", account_id=NEW_ACCOUNT, body={"email": "$response.body#/invitation/email"}),
             "getAccount": link("getAccount", account_id=NEW_ACCOUNT),
@@ -92,11 +90,7 @@ def get_account(account_id: Annotated[AccountId, Path()]) -> AccountDetails:
         AccountNotFound,
         AlreadyMember,
         *EMAIL_TAKEN,
-        ConcurrentUpdate,
-        EmailSuppressed,
-        RateLimited,
-        EmailDeliveryFailed,
-        ServiceUnavailable,
+        *SENDING,
         links={
             "revoke": link(
                 "revoke", account_id="$request.path.account_id", invitation_id="$response.body#/invitation_id"
