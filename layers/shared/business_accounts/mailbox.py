@@ -23,7 +23,8 @@ _ENCODED_WORD = "=?"
 # named here so the pattern needs no import of email-validator when a function starts.
 SPECIAL_USE_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
 _SPECIAL_USE = "|".join("".join(f"[{c}{c.upper()}]" for c in name) for name in SPECIAL_USE_DOMAINS)
-SCHEMA_PATTERN = rf"^(?!.*=\?)(?!.*\.(?:{_SPECIAL_USE})\.?$)[^@\s]+@[^@\s]+\.[^@\s]+$"
+# No `=?`; no special-use domain; no top-level domain of digits only (email-validator refuses `a@b.00`).
+SCHEMA_PATTERN = rf"^(?!.*=\?)(?!.*\.(?:{_SPECIAL_USE})\.?$)(?!.*\.[0-9]+\.?$)[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 def normalise_email(value: str) -> str:
