@@ -4,8 +4,8 @@ botocore keeps the models of the services the code calls and the files it loads 
 those services only. Babel keeps the CLDR data of the languages the service speaks (those with a compiled catalog,
 and English), and its catalog tools stay behind once the catalogs are compiled (the .po sources with them).
 Packages and files that nothing here ever imports or reads go: unused Powertools utilities, the Swagger UI bundle,
-pydantic's v1 API, X-Ray patchers for other libraries, type stubs, console scripts and caches compiled by other
-interpreters.
+pydantic's v1 API, X-Ray patchers for other libraries, type stubs, console scripts, caches compiled by other
+interpreters, and each distribution's description (its README) from its metadata.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ NEVER_IMPORTED = (
     "wrapt/_wrappers.c",
 )
 # What Babel reads to write a date and a time with its zone (languages.written_instant), each language's and global;
-# tests/build checks that the built layer writes them exactly as the whole of Babel does.
+# tests/artifacts checks that the built layer writes them exactly as the whole of Babel does.
 CLDR_DATES = ("date_formats", "datetime_formats", "day_periods", "months", "time_formats", "time_zones")
 CLDR_ZONES = ("Etc/UTC",)
 CLDR_GLOBALS = ("likely_subtags", "parent_exceptions", "zone_aliases")
@@ -136,6 +136,13 @@ def slim_babel(target: Path) -> None:
         _remove(target / "babel" / module)
 
 
+def keep_headers(metadata: Path) -> None:
+    """A distribution's METADATA without its description (the package's README, after the first blank line): the
+    headers stay, the name, version, licence and requirements that `importlib.metadata` and scanners read."""
+    headers, _, _description = metadata.read_text(encoding="utf-8").partition("\n\n")
+    metadata.write_text(headers + "\n", encoding="utf-8")
+
+
 def slim(target: Path) -> None:
     slim_babel(target)
     slim_botocore_data(target / "botocore" / "data")
@@ -149,6 +156,8 @@ def slim(target: Path) -> None:
         _remove(target / relative)
     for record in target.glob("*.dist-info/RECORD"):  # pip's list of files to uninstall; nothing reads it at run time
         record.unlink()
+    for metadata in target.glob("*.dist-info/METADATA"):
+        keep_headers(metadata)
     for stubs in [*target.glob("*-stubs"), *target.rglob("__pycache__")]:
         _remove(stubs)
     for stub in target.rglob("*.pyi"):

@@ -49,7 +49,14 @@ importlib.machinery.SourceFileLoader.source_to_code = compiling
 sys.path[:0] = [{function!r}, {layer!r}]
 import app
 assert callable(app.lambda_handler)
-print(json.dumps({{"compiled": compiled, "modules": sorted(sys.modules)}}))
+import pydantic
+def models(base):
+    for model in base.__subclasses__():
+        yield model
+        yield from models(model)
+built = sorted({{f"{{model.__module__}}.{{model.__qualname__}}" for model in models(pydantic.BaseModel)
+                 if model.__module__.startswith("business_accounts.") and model.__pydantic_complete__}})
+print(json.dumps({{"compiled": compiled, "modules": sorted(sys.modules), "built": built}}))
 """
 needs_build = pytest.mark.skipif(not BUILD.exists(), reason="needs `make build` first (make test runs it)")
 
@@ -143,6 +150,13 @@ def test_built_function_imports_with_only_its_folder_and_the_layer_and_compiles_
     assert patched == (set() if function in CALLING_NO_AWS else TRACING_BOTOCORE)
 
 
+@pytest.mark.parametrize("function", sorted(functions()))
+def test_built_function_builds_no_model_when_it_starts_but_its_settings(host_build: Path, function: str) -> None:
+    # Bodies, stored items, error documentation and SES records are built on first use (docs/deploy.md, "What a
+    # cold start does"): a function that starts builds only its settings, which every request reads.
+    assert _import_alone(host_build, function)["built"] == ["business_accounts.config.Settings"]
+
+
 @pytest.mark.parametrize("function", PAGE_FUNCTIONS)
 def test_built_page_function_renders_its_page_with_only_its_folder_and_the_layer(
     host_build: Path, function: str
@@ -188,6 +202,31 @@ def test_built_layer_speaks_every_language_as_the_source_tree_does_from_compiled
     assert sorted(path.name for path in catalogs.iterdir()) == sorted(
         f"{path.stem}.mo" for path in (source / "business_accounts" / "locales").glob("*.po")
     )
+
+
+# Every distribution of the layer as importlib.metadata reads it (pydantic looks for plugins this way).
+_DISTRIBUTIONS_ALONE = """
+import importlib.metadata, json, sys
+sys.path[:0] = [{layer!r}]
+print(json.dumps([[dist.name, dist.version, dist.metadata["Metadata-Version"]]
+                  for dist in importlib.metadata.distributions()]))
+"""
+
+
+def test_built_layer_keeps_each_distributions_name_and_version_without_its_description(host_build: Path) -> None:
+    layer = host_build / LAYER / "python"
+    code = _DISTRIBUTIONS_ALONE.format(layer=str(layer))
+
+    result = subprocess.run(  # noqa: S603 - as above
+        [sys.executable, "-I", "-S", "-B", "-c", code], capture_output=True, text=True, env={}, check=True
+    )
+
+    distributions = json.loads(result.stdout)
+    assert len(distributions) == len(list(layer.glob("*.dist-info")))
+    assert all(name and version and metadata_version for name, version, metadata_version in distributions)
+    names = {name.lower().replace("_", "-") for name, _, _ in distributions}
+    assert names >= {"pydantic", "boto3", "botocore", "aws-lambda-powertools"}
+    assert all("\n\n" not in path.read_text(encoding="utf-8") for path in layer.glob("*.dist-info/METADATA"))
 
 
 @pytest.mark.parametrize("function", CALLING_NO_AWS)

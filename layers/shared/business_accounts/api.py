@@ -35,7 +35,14 @@ Country = Annotated[
 ]
 
 
-class Body(BaseModel):
+class Schema(BaseModel):
+    """A body of the API, validated or serialised on first use: a function builds only the models its routes use,
+    not the whole API's when it starts (a cold start saves the rest)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Body(Schema):
     """A JSON body; unknown fields are ignored so older and newer clients keep working."""
 
     model_config = ConfigDict(extra="ignore")
@@ -93,7 +100,7 @@ class InviteRequest(Body):
 # --- Responses ---
 
 
-class AccountRef(BaseModel):
+class AccountRef(Schema):
     account_id: AccountId
     company_name: str
 
@@ -107,7 +114,7 @@ class RegisteredAccount(AccountRef):
     created_via: Literal[CreatedVia.SELF_SERVICE] = CreatedVia.SELF_SERVICE
 
 
-class Delivery(BaseModel):
+class Delivery(Schema):
     """What became of the invitation email: `sent` until SES reports; the latest report by event time wins, the
     gravest where two are as late (bounced, rejected and complained are never hidden by an older delivered)."""
 
@@ -115,7 +122,7 @@ class Delivery(BaseModel):
     at: Annotated[UtcDateTime, Field(description="When it was sent, or when SES saw what it reports")]
 
 
-class InvitationState(BaseModel):
+class InvitationState(Schema):
     status: Literal[InvitationStatus.PENDING, InvitationStatus.EXPIRED]
     expires_at: UtcDateTime
     delivery: Annotated[
@@ -123,18 +130,18 @@ class InvitationState(BaseModel):
     ] = None
 
 
-class InvitationSent(BaseModel):
+class InvitationSent(Schema):
     status: Literal["invitation_sent"] = "invitation_sent"
     email: str
     expires_at: UtcDateTime
 
 
-class RenewedInvitation(BaseModel):
+class RenewedInvitation(Schema):
     status: Literal["invitation_sent"] = "invitation_sent"
     expires_at: UtcDateTime
 
 
-class ResendReceived(BaseModel):
+class ResendReceived(Schema):
     status: Literal["request_received"] = "request_received"
     message: str = "If this address has an invitation, a new invitation email is on its way."
 
@@ -153,7 +160,7 @@ class AcceptedInvitation(AccountRef):
     role: Literal["administrator"] = "administrator"
 
 
-class PendingInvitation(BaseModel):
+class PendingInvitation(Schema):
     invitation_id: InvitationId
     email: str
     status: Literal[InvitationStatus.PENDING] = InvitationStatus.PENDING
@@ -164,7 +171,7 @@ class ProvisionedAccount(AccountOrigin):
     invitation: PendingInvitation
 
 
-class Administrator(BaseModel):
+class Administrator(Schema):
     email: str
     state: AdministratorState
     invitation: Annotated[
@@ -182,7 +189,7 @@ class AccountDetails(AccountOrigin):
     locale: Annotated[str, Field(description="The language the account was registered or provisioned in")]
 
 
-class InvitationSummary(BaseModel):
+class InvitationSummary(Schema):
     invitation_id: InvitationId
     email: str
     status: InvitationStatus
@@ -194,8 +201,10 @@ class InvitationSummary(BaseModel):
 class OpenApiDocument(RootModel[dict[str, Any]]):
     """The OpenAPI 3 document of this API."""
 
+    model_config = ConfigDict(defer_build=True)
 
-class InvitationPage(BaseModel):
+
+class InvitationPage(Schema):
     items: list[InvitationSummary]
     next_token: Annotated[
         InvitationId | None, Field(description="Pass as `next_token` for the next page; null on the last page")
@@ -205,14 +214,14 @@ class InvitationPage(BaseModel):
 # --- Errors: the bodies of the domain errors (errors.py names which error carries which) ---
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Schema):
     """Every error: a machine-readable `code` that clients branch on, and a message for people."""
 
     code: str = Field(description="Machine-readable; clients branch on it, never on the message")
     message: str
 
 
-class FieldError(BaseModel):
+class FieldError(Schema):
     field: str
     message: str
 

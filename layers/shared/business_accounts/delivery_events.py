@@ -56,7 +56,9 @@ def rank(status: DeliveryStatus, at: datetime) -> int:
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, extra="ignore", frozen=True)
+    """Built on first use (api.Schema says why): the internal API imports this module only to lift a suppression."""
+
+    model_config = ConfigDict(alias_generator=to_camel, extra="ignore", frozen=True, defer_build=True)
 
 
 class _Recipient(_Record):

@@ -18,7 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from pydantic import BaseModel, Field, RootModel, create_model
+from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model
 
 from business_accounts.api import ErrorBody, FieldError
 from business_accounts.config import load_settings
@@ -119,12 +119,16 @@ def _error_model(error: type[DomainError]) -> type[ErrorBody]:
 
 @cache
 def _error_schema(errors: tuple[type[DomainError], ...]) -> type[BaseModel]:
-    """One error's body, or the bodies of several told apart by `code` (a discriminated union)."""
+    """One error's body, or the bodies of several told apart by `code` (a discriminated union).
+
+    Only the OpenAPI document reads these: like the bodies (api.Schema), they are built on first use, so a
+    function does not build the documentation of its errors when it starts."""
     models = [_error_model(error) for error in errors]
     if len(models) == 1:
         return models[0]
     union = Annotated[reduce(operator.or_, models), Field(discriminator="code")]  # type: ignore[valid-type]
-    return type("Or".join(error.__name__ for error in errors), (RootModel[union],), {})  # type: ignore[valid-type]
+    deferred = {"model_config": ConfigDict(defer_build=True)}
+    return type("Or".join(error.__name__ for error in errors), (RootModel[union],), deferred)  # type: ignore[valid-type]
 
 
 def _documented(errors: Iterable[type[DomainError]]) -> dict[str, Any]:

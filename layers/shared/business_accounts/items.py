@@ -16,9 +16,10 @@ PENDING_SHARD = "PENDING"
 
 
 class Item(BaseModel):
-    """A stored item; unknown attributes (keys, TTL) are ignored when read back."""
+    """A stored item; unknown attributes (keys, TTL) are ignored when read back. Built on first use, so a
+    function builds only the items it reads or writes when it starts."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 # --- Accounts table: pk/sk ---
