@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +22,7 @@ class LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True  # a kept-alive connection does not hold up Ctrl-C
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(BaseHTTPRequestHandler, ABC):
     """Keep-alive HTTP/1.1 whose answers leave in one write, whatever the method; subclasses implement `respond`."""
 
     protocol_version = "HTTP/1.1"
@@ -31,8 +32,9 @@ class Handler(BaseHTTPRequestHandler):
     command = path = ""  # until a request line is read
     _gone: ConnectionError | None = None  # why the client could not be answered
 
+    @abstractmethod
     def respond(self) -> None:
-        raise NotImplementedError
+        """Answer the request in `self.command` and `self.path` (with `answer` or `answer_json`)."""
 
     def parse_request(self) -> bool:
         self._body: bytes | None = None
