@@ -4,6 +4,8 @@ not a race, and no failure on any route answers more than a bare `{code, message
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from unittest.mock import patch
 
@@ -55,12 +57,10 @@ def test_cancelled_transaction_throttled_answers_503_service_unavailable(api: Ap
     assert answer.headers["Retry-After"] == "1"
 
 
-def test_cancelled_transaction_by_a_concurrent_transaction_is_decided_again_and_succeeds(
-    api: Api, clock: FakeClock
-) -> None:
-    # Given Jane's pending invitation, and DynamoDB that cancels the next transaction for a concurrent one
-    account_id = provision(api)["account_id"]
-    clock.advance(minutes=2)
+@contextmanager
+def first_transaction_loses_a_race() -> Iterator[list[int]]:
+    """DynamoDB cancels the next transaction for a concurrent one (TransactionConflict on every part, no item
+    returned), then writes as usual: the attempts made, numbered."""
     client = dynamodb_client()
     write = client.transact_write_items
     attempts: list[int] = []
@@ -73,14 +73,46 @@ def test_cancelled_transaction_by_a_concurrent_transaction_is_decided_again_and_
         with failing(client, "transact_write_items", "TransactionCanceledException", **lost):
             return write(**request)
 
-    # When she clicks Join
     with patch.object(client, "transact_write_items", first_loses_a_race):
+        yield attempts
+
+
+def test_cancelled_transaction_by_a_concurrent_transaction_is_decided_again_and_succeeds(
+    api: Api, clock: FakeClock
+) -> None:
+    # Given Jane's pending invitation, and DynamoDB that cancels the next transaction for a concurrent one
+    account_id = provision(api)["account_id"]
+    clock.advance(minutes=2)
+
+    # When she clicks Join
+    with first_transaction_loses_a_race() as attempts:
         answer = api.post(f"/v1/accounts/{account_id}/join", {"email": JANE})
 
     # Then the lost race is decided again on fresh reads, and her email goes out
     assert answer.status == 202, answer.body
     assert attempts == [1, 2]
     assert len(sent_emails()) == 2  # the provisioning email and this one
+
+
+def test_registration_that_races_a_concurrent_transaction_is_tried_again_and_registers(api: Api) -> None:
+    with first_transaction_loses_a_race() as attempts:
+        answer = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME"})
+
+    assert answer.status == 201, answer.body
+    assert attempts == [1, 2]
+
+
+def test_accept_that_races_a_concurrent_transaction_is_read_again_and_accepted(api: Api) -> None:
+    # Given Jane's pending invitation, and a transaction that races another on it (no item comes back)
+    provision(api)
+    token = sent_emails()[-1].token
+
+    with first_transaction_loses_a_race() as attempts:
+        answer = api.post("/v1/invitations/accept", {"token": token})
+
+    # Then it is not read as "the invitation is gone" (404): read again, and accepted
+    assert (answer.status, answer.body["status"]) == (200, "accepted"), answer.body
+    assert attempts == [1, 2]
 
 
 @pytest.mark.parametrize(

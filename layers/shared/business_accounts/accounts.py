@@ -44,9 +44,16 @@ def register(services: Services, request: api.RegisterRequest, *, accepted: str 
         first_name=request.first_name,
         last_name=request.last_name,
     )
-    try:
-        services.store.create_account(account, administrator)
-    except EmailTaken as taken:
+
+    def attempt() -> EmailTaken | None:
+        try:
+            services.store.create_account(account, administrator)
+        except EmailTaken as taken:
+            return taken
+        return None
+
+    # A transaction that raced another on the email is tried again: then the email is taken, or it is ours.
+    if taken := once_more_on_conflict(attempt):
         logger.info("registration met an existing account", extra={"email": mask_email(request.email)})
         raise email_taken(taken.owner, now) from taken
     count(Metric.ACCOUNTS_REGISTERED)

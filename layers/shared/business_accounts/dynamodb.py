@@ -7,7 +7,7 @@ failed and the items as they were found, so the store can say what happened in t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,11 +34,12 @@ _DESERIALIZER = TypeDeserializer()
 
 
 class Cancelled(Exception):
-    """A transaction lost a race: `failed` maps each part whose condition failed to its item as found (or None)."""
+    """A transaction lost a race. `failed` maps each part whose condition failed to its item as found (None: there
+    was none); `raced` names the parts that a concurrent transaction held, whose items nobody has read."""
 
-    def __init__(self, failed: Mapping[str, Item | None]) -> None:
-        super().__init__(f"transaction cancelled by {sorted(failed)}")
-        self.failed = dict(failed)
+    def __init__(self, failed: Mapping[str, Item | None], raced: Iterable[str] = ()) -> None:
+        self.failed, self.raced = dict(failed), frozenset(raced)
+        super().__init__(f"transaction cancelled: conditions {sorted(self.failed)}, races {sorted(self.raced)}")
 
 
 class ConditionFailed(Exception):
@@ -149,12 +150,14 @@ class DynamoDB:
                 raise ServiceUnavailable(retry_after=BUSY_RETRY_AFTER) from error
             if not codes <= _RACE_REASONS:  # a validation failure is a bug to see, not a race to retry
                 raise
+            parts = [(part, reason) for (part, _, _), reason in zip(transaction.parts, reasons, strict=False)]
             failed = {
                 part: _plain(reason["Item"]) if "Item" in reason else None
-                for (part, _, _), reason in zip(transaction.parts, reasons, strict=False)
-                if reason.get("Code") not in (None, "None")
+                for part, reason in parts
+                if reason.get("Code") == "ConditionalCheckFailed"
             }
-            raise Cancelled(failed) from error
+            raced = [part for part, reason in parts if reason.get("Code") == "TransactionConflict"]
+            raise Cancelled(failed, raced) from error
 
     def _conditional(self, operation: str, **request: Any) -> None:
         try:

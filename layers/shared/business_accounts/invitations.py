@@ -118,14 +118,20 @@ def preview(services: Services, *, token: str) -> api.InvitationPreview:
 
 
 def accept(services: Services, *, token: str) -> api.AcceptedInvitation:
-    """The invitee becomes an active administrator: one read, one transaction, no check-then-write."""
-    now = services.clock()
-    invitation = usable(services.store.invitation(token_hash(token)), now)
-    try:
-        services.store.accept(invitation, now)
-    except InvitationChanged as changed:
-        usable(changed.current, now)  # raises what happened to it: accepted, superseded, revoked or expired meanwhile
-        raise ConcurrentUpdate() from changed
+    """The invitee becomes an active administrator: one read, one transaction, no check-then-write (read and
+    written once more when the transaction raced another)."""
+
+    def attempt() -> Invitation:
+        now = services.clock()
+        invitation = usable(services.store.invitation(token_hash(token)), now)
+        try:
+            services.store.accept(invitation, now)
+        except InvitationChanged as changed:
+            usable(changed.current, now)  # raises what happened to it: accepted, superseded, revoked or expired
+            raise ConcurrentUpdate() from changed
+        return invitation
+
+    invitation = once_more_on_conflict(attempt)
     count(Metric.INVITATIONS_ACCEPTED)
     logger.info(
         "invitation accepted",
