@@ -73,10 +73,12 @@
     const screen = SCREEN_OF_CODE[answer.body.code];
     if (answer.status === 202) {
       show("renewed", () => pages.expiry(answer.body.expires_at));
-    } else if (answer.status === 429) {
+    } else if (answer.body.code === "EMAIL_SUPPRESSED") {
+      pages.say(() => pages.text("email_suppressed"), true);
+    } else if (answer.status === 429 && answer.retryAfter) {
       pages.say("");
       pages.wait(button, answer.retryAfter, button.closest("section").querySelector(".countdown"));
-    } else if (answer.status === 503) {
+    } else if (answer.status === 429 || answer.status === 503) {  // API Gateway's throttling sends no Retry-After
       pages.say(() => pages.text("renew_unavailable"), true);
     } else if (screen && screen !== current) {
       show(screen);

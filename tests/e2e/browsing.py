@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,6 +77,17 @@ def provision(stack: LocalStack, company: str, email: str, created_via: str = "s
 
 def mails_to(stack: LocalStack, email: str) -> list[dict[str, object]]:
     return [mail for mail in stack.inbox() if email in mail["to"]]
+
+
+def reported(stack: LocalStack, email: str, status: str, company: str) -> None:
+    """Wait until SES's report on the invitation email to `email` (the local simulator's) has been recorded."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        answer = stack.post("/v1/accounts", {"email": email, "company_name": company}).json()
+        if answer["invitation"]["delivery"]["status"] == status:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"no {status} report for {email}")
 
 
 def open_newest_invitation(page: Page, stack: LocalStack, company: str) -> None:

@@ -17,6 +17,7 @@ from tests.e2e.browsing import (
     needs_chromium,
     open_newest_invitation,
     provision,
+    reported,
 )
 from tests.e2e.conftest import LocalStack
 
@@ -64,3 +65,24 @@ def test_browser_expired_link_offers_a_new_invitation_that_works(
     assert len(mails_to(short_lived_stack, email)) == 2
     assert_accessible(page, "accept: renewed")
     capture(page, "accept-renewed", tmp_path)
+
+
+def test_browser_expired_link_to_a_complained_address_says_that_no_more_invitations_go_to_it(
+    page: Page, short_lived_stack: LocalStack
+) -> None:
+    company = f"Complained {uuid.uuid4().hex[:6]} Ltd"
+    email = f"complaint+{an_email('accept').split('@')[0]}@simulator.amazonses.com"
+    provision(short_lived_stack, company, email, "reseller")
+    reported(short_lived_stack, email, "complained", company)
+    time.sleep(2.5)  # let the two-second invitation expire
+
+    open_newest_invitation(page, short_lived_stack, company)
+    page.get_by_role("button", name="Send me a new invitation").click()
+
+    expect(page.get_by_role("status")).to_have_text(
+        "Invitation emails to this address are stopped because one was marked as spam. "
+        "Ask your company's administrator or our support team to lift this."
+    )
+    expect(page.get_by_role("heading", name="This invitation has expired")).to_be_visible()
+    assert_accessible(page, "accept: renew refused, complained")
+    assert len(mails_to(short_lived_stack, email)) == 1  # nothing more was sent

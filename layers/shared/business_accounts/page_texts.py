@@ -14,7 +14,8 @@ from typing import Any
 
 from business_accounts.languages import N_
 
-# Shared by both pages: the language switcher, expiry times (each already names its zone) and a countdown's end.
+# Shared by both pages: the language switcher, expiry times (each already names its zone), a countdown's end, and
+# why no invitation email is sent.
 _SHARED = {
     "language": N_("Language"),
     # Translators: {local} is a date and time in the reader's own time zone, its offset named (GMT+1).
@@ -22,6 +23,11 @@ _SHARED = {
     # Translators: {utc} is a date and time in UTC, {local} the same moment in the reader's own time zone.
     "time_both": N_("{utc} ({local}, your local time)"),
     "ready": N_("You can try again now."),
+    # 409 EMAIL_SUPPRESSED, from join (registration page) or renew (accept page).
+    "email_suppressed": N_(
+        "Invitation emails to this address are stopped because one was marked as spam. "
+        "Ask your company's administrator or our support team to lift this."
+    ),
 }
 
 REGISTER_PAGE = {
@@ -152,10 +158,6 @@ REGISTER_PAGE = {
     "sent_after_rejected": N_(
         "Our previous invitation email to this address could not be delivered on {when}. If this one does not "
         "arrive either, check the address, or ask your company's administrator or our support team."
-    ),
-    "email_suppressed": N_(
-        "Invitation emails to this address are stopped because one was marked as spam. "
-        "Ask your company's administrator or our support team to lift this."
     ),
 }
 
