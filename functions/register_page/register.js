@@ -18,6 +18,7 @@
   // One Idempotency-Key per form content until the API has decided: a retry after no answer or a 5xx cannot
   // create a second account, and the API's first answer comes back.
   let sent = { body: "", key: "" };
+  const SAME_REGISTRATION_AGAIN = new Set(["REQUEST_IN_PROGRESS", "THROTTLED"]);
 
   function idempotencyKey(body) {
     const text = JSON.stringify(body);
@@ -147,7 +148,11 @@
       pages.post("/v1/accounts", body, { "Idempotency-Key": idempotencyKey(body) }),
     );
     if (!answer) return;
-    if (answer.status > 0 && answer.status < 500) sent = { body: "", key: "" };
+    // An answer that decided the registration ends its key; the same registration asked again keeps it while the
+    // first is still in progress, or when API Gateway throttled it before it arrived.
+    if (answer.status > 0 && answer.status < 500 && !SAME_REGISTRATION_AGAIN.has(answer.body.code)) {
+      sent = { body: "", key: "" };
+    }
     if (answer.status === 201) {
       pages.show("created", { company: answer.body.company_name, email: answer.body.administrator_email });
     } else {

@@ -21,6 +21,7 @@ from tests.e2e.browsing import (
     needs_chromium,
     open_newest_invitation,
     provision,
+    reported,
 )
 from tests.e2e.conftest import PACED_COOLDOWN_SECONDS, LocalStack
 
@@ -268,6 +269,31 @@ def test_register_browser_service_unavailable_says_nothing_changed_and_tries_aga
     expect(page.get_by_role("heading", name="Your business account is ready")).to_be_visible()
 
 
+def test_register_browser_registration_still_in_progress_is_asked_again_with_its_idempotency_key(
+    page: Page, stack: LocalStack
+) -> None:
+    keys: list[str | None] = []
+
+    def in_progress_once(route: Route) -> None:
+        keys.append(route.request.headers.get("idempotency-key"))
+        if len(keys) == 1:
+            route.fulfill(
+                status=409, json={"code": "REQUEST_IN_PROGRESS", "message": "This request is still in progress."}
+            )
+        else:
+            route.continue_()
+
+    page.route("**/v1/accounts", in_progress_once)
+    register(page, stack, an_email("eager"), "Eager Ltd")
+    expect(page.get_by_text("Your account is still being created. Try again in a moment.")).to_be_visible()
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page.get_by_role("heading", name="Your business account is ready")).to_be_visible()
+    first, again = keys
+    assert first
+    assert again == first  # the same registration, not a second one that would find the first
+
+
 def test_register_browser_keyboard_alone_completes_the_journey(page: Page, paced_stack: LocalStack) -> None:
     email = an_email("keys")
     provision(paced_stack, COMPANY, email, "other_product")
@@ -331,17 +357,6 @@ def test_register_browser_without_javascript_says_it_is_needed(browser: Browser,
     context.close()
 
 
-def reported(stack: LocalStack, email: str, status: str) -> None:
-    """Wait until SES's report on the invitation email to `email` (the local simulator's) has been recorded."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        answer = stack.post("/v1/accounts", {"email": email, "company_name": COMPANY}).json()
-        if answer["invitation"]["delivery"]["status"] == status:
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"no {status} report for {email}")
-
-
 REPORTED_AT = r"\d+ \w+ \d{4} at \d\d:\d\d UTC \(.+, your local time\)"
 
 
@@ -350,7 +365,7 @@ def test_register_browser_bounced_invitation_says_so_instead_of_the_spam_advice(
 ) -> None:
     email = f"bounce+{an_email('page').split('@')[0]}@simulator.amazonses.com"
     provision(short_lived_stack, COMPANY, email)
-    reported(short_lived_stack, email, "bounced")
+    reported(short_lived_stack, email, "bounced", COMPANY)
 
     register(page, short_lived_stack, email)
 
@@ -376,7 +391,7 @@ def test_register_browser_complained_address_is_told_that_no_more_invitations_go
 ) -> None:
     email = f"complaint+{an_email('page').split('@')[0]}@simulator.amazonses.com"
     provision(short_lived_stack, COMPANY, email)
-    reported(short_lived_stack, email, "complained")
+    reported(short_lived_stack, email, "complained", COMPANY)
 
     register(page, short_lived_stack, email)
 
