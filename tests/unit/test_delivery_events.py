@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pydantic import ValidationError
 
 from business_accounts import delivery_events
 from business_accounts.config import Settings
-from business_accounts.delivery_events import SEVERITY, rank, read_report, record
+from business_accounts.delivery_events import SEVERITY, UnreadableReport, rank, read_report, record
 from business_accounts.items import Delivery, Invitation, Suppression
 from business_accounts.services import Services
 from business_accounts.types import CreatedVia, DeliveryStatus, InvitationStatus
@@ -113,8 +112,23 @@ def test_read_report_send_event_is_not_a_delivery_report() -> None:
 
 
 def test_read_report_detail_that_is_not_an_ses_record_raises() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(UnreadableReport, match="mail: missing"):
         read_report({"detail-type": "Email Bounced", "detail": {"eventType": "Bounce"}})
+
+
+def test_read_report_unreadable_detail_names_where_it_is_wrong_but_no_address() -> None:
+    event = load_event(BOUNCED)
+    event["detail"]["mail"]["destination"] = "jane.doe@example.com"  # a string where SES sends a list
+    event["detail"]["bounce"]["timestamp"] = "jane.doe@example.com"
+
+    with pytest.raises(UnreadableReport) as raised:
+        read_report(event)
+
+    assert "mail.destination" in str(raised.value)
+    assert "bounce.timestamp" in str(raised.value)
+    assert "jane" not in str(raised.value)
+    assert raised.value.__cause__ is None
+    assert raised.value.__suppress_context__
 
 
 # --- The ordering rule ---

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
 from business_accounts.items import Delivery, Suppression
@@ -117,13 +117,22 @@ class Report:
         return Delivery(status=self.status, at=self.at, rank=rank(self.status, self.at))
 
 
+class UnreadableReport(ValueError):
+    """An SES event whose `detail` is not an SES event record: it names where and what is wrong, never a value (the
+    values hold addresses, and the message reaches the function's log and its trace)."""
+
+
 def read_report(event: Mapping[str, Any]) -> Report | None:
     """The report in an EventBridge event from SES; None for an SES event that is not a delivery report.
 
-    A `detail` that is not an SES event record raises pydantic's ValidationError: the invocation fails, is
-    retried, and lands in the dead-letter queue, where an alarm shows it.
+    A `detail` that is not an SES event record raises UnreadableReport: the invocation fails, is retried, and
+    lands in the dead-letter queue, where an alarm shows it.
     """
-    ses = _SesEvent.model_validate(event["detail"])
+    try:
+        ses = _SesEvent.model_validate(event["detail"])
+    except ValidationError as error:
+        problems = error.errors(include_url=False, include_context=False, include_input=False)
+        raise UnreadableReport("; ".join(f"{'.'.join(map(str, p['loc']))}: {p['type']}" for p in problems)) from None
     tags = {name: values[0] for name, values in ses.mail.tags.items() if values}
     found: tuple[DeliveryStatus, datetime, list[str]] | None = None
     if ses.event_type == "Delivery" and ses.delivery:
