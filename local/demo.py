@@ -80,21 +80,16 @@ class _Tables:
         state = AdministratorState.INVITED if invitation else AdministratorState.ACTIVE
         administrator = Administrator(account_id=account.account_id, email=email, state=state)
         self._accounts.put_item(Item={**administrator_key(account.account_id, email), **_attributes(administrator)})
-        current = {}
-        if invitation:
-            current = {
-                "invitation_id": invitation.invitation_id,
-                "invitation_token_hash": invitation.token_hash,
-                "invitation_expires_at": invitation.expires_at,
-                "invitation_delivery": invitation.delivery,
-            }
-        ownership = EmailOwnership(
-            email=email,
-            account_id=account.account_id,
-            company_name=account.company_name,
-            created_via=account.created_via,
-            state=state,
-            **current,
+        ownership = (
+            EmailOwnership.invited_to(invitation)
+            if invitation
+            else EmailOwnership(
+                email=email,
+                account_id=account.account_id,
+                company_name=account.company_name,
+                created_via=account.created_via,
+                state=state,
+            )
         )
         self._accounts.put_item(Item={**ownership_key(email), **_attributes(ownership)})
 

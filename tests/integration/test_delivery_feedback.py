@@ -11,7 +11,7 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from business_accounts.delivery import admit, invited_ownership, new_invitation
+from business_accounts.delivery import admit, new_invitation
 from business_accounts.items import Suppression
 from business_accounts.services import Services
 from business_accounts.store import Conflict, Issue
@@ -334,7 +334,6 @@ def test_suppression_recorded_after_the_read_stops_the_invitation_being_written(
     invitation, _ = new_invitation(runtime, account=owner, email=JANE, now=clock.advance(minutes=2), locale="en")
     issue = Issue(
         invitation=invitation,
-        ownership=invited_ownership(invitation),
         mail_before=mail_log,
         mail_after=admit(runtime, mail_log, clock()),
         ownership_before=owner,

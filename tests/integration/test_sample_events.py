@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from business_accounts.delivery import invited_ownership
 from business_accounts.items import Account, Invitation, MailLog, Suppression
 from business_accounts.services import Services
 from business_accounts.store import Issue
@@ -129,7 +128,6 @@ def seed(
     runtime.store.issue(
         Issue(
             invitation=invitation,
-            ownership=invited_ownership(invitation),
             mail_before=MailLog(email=email),
             mail_after=mailed,
             new_account=account,

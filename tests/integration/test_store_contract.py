@@ -11,7 +11,6 @@ import boto3
 import pytest
 
 from business_accounts.config import load_settings
-from business_accounts.delivery import invited_ownership
 from business_accounts.items import Account, Administrator, Delivery, Invitation, MailLog, Suppression
 from business_accounts.lifetime import expiry
 from business_accounts.services import build_services
@@ -62,7 +61,7 @@ def provisioned(store: Store, email: str = JANE) -> tuple[Account, Invitation, I
     account = an_account()
     invitation = an_invitation(account, email)
     _, log, _ = store.email_record(email)
-    issue = Issue(invitation, invited_ownership(invitation), log, mailed(log), new_account=account)
+    issue = Issue(invitation, log, mailed(log), new_account=account)
     store.issue(issue)
     return account, invitation, issue
 
@@ -74,7 +73,7 @@ def reissued(store: Store, previous: Invitation, *, at: datetime = START) -> tup
     assert owner is not None
     assert account is not None
     invitation = an_invitation(account, previous.email, at=at)
-    issue = Issue(invitation, invited_ownership(invitation), log, mailed(log, at), ownership_before=owner)
+    issue = Issue(invitation, log, mailed(log, at), ownership_before=owner)
     store.issue(issue)
     return invitation, issue
 
@@ -120,7 +119,7 @@ def test_store_issue_claiming_a_taken_email_raises_email_taken_and_writes_nothin
     account, _, _ = provisioned(store)
     other = an_account("Other")
     invitation = an_invitation(other)
-    issue = Issue(invitation, invited_ownership(invitation), MailLog(email=JANE), mailed(MailLog(email=JANE)))
+    issue = Issue(invitation, MailLog(email=JANE), mailed(MailLog(email=JANE)))
 
     with pytest.raises(EmailTaken) as taken:
         store.issue(dataclasses.replace(issue, new_account=other))
@@ -133,7 +132,7 @@ def test_store_issue_to_an_account_that_does_not_exist_raises_conflict(store: St
     invitation = an_invitation(an_account())
 
     with pytest.raises(Conflict):
-        store.issue(Issue(invitation, invited_ownership(invitation), MailLog(email=JANE), mailed(MailLog(email=JANE))))
+        store.issue(Issue(invitation, MailLog(email=JANE), mailed(MailLog(email=JANE))))
 
 
 def test_store_issue_supersedes_the_invitation_the_email_waited_on(store: Store) -> None:
@@ -155,7 +154,7 @@ def test_store_issue_whose_mail_log_alone_changed_raises_mail_counted(store: Sto
     invitation = an_invitation(store.account(first.account_id))  # type: ignore[arg-type]
 
     with pytest.raises(MailCounted):
-        store.issue(Issue(invitation, invited_ownership(invitation), log, mailed(log), ownership_before=owner))
+        store.issue(Issue(invitation, log, mailed(log), ownership_before=owner))
 
 
 def test_store_issue_whose_email_moved_on_raises_conflict_not_mail_counted(store: Store) -> None:
@@ -165,7 +164,7 @@ def test_store_issue_whose_email_moved_on_raises_conflict_not_mail_counted(store
     invitation = an_invitation(store.account(first.account_id))  # type: ignore[arg-type]
 
     with pytest.raises(Conflict) as conflict:
-        store.issue(Issue(invitation, invited_ownership(invitation), log, mailed(log), ownership_before=owner))
+        store.issue(Issue(invitation, log, mailed(log), ownership_before=owner))
 
     assert not isinstance(conflict.value, MailCounted | EmailTaken)
 

@@ -147,6 +147,7 @@ def deliver(
     external_reference: ExternalReference | None = None,
 ) -> None:
     """Build the email, write the invitation (superseding the current one), then send; if sending fails, undo."""
+    mail_after = admit(services, mail_log, now)  # refused by the limits: no email is built
     email = compose(
         InvitationEmail(
             to=invitation.email,
@@ -162,9 +163,8 @@ def deliver(
     )
     issue = Issue(
         invitation=invitation,
-        ownership=invited_ownership(invitation),
         mail_before=mail_log,
-        mail_after=admit(services, mail_log, now),
+        mail_after=mail_after,
         ownership_before=ownership_before,
         new_account=new_account,
         external_reference=external_reference,
@@ -207,19 +207,3 @@ def reissue(
     invitation, token = new_invitation(services, account=owner, email=email, now=now, locale=language)
     deliver(services, invitation, token, mail_log=mail_log, now=now, ownership_before=owner)
     return invitation
-
-
-def invited_ownership(invitation: Invitation) -> EmailOwnership:
-    """The email's ownership while `invitation` is the one it waits on."""
-    return EmailOwnership(
-        email=invitation.email,
-        account_id=invitation.account_id,
-        company_name=invitation.company_name,
-        created_via=invitation.created_via,
-        state=AdministratorState.INVITED,
-        invitation_id=invitation.invitation_id,
-        invitation_token_hash=invitation.token_hash,
-        invitation_expires_at=invitation.expires_at,
-        invitation_locale=invitation.locale,
-        invitation_delivery=invitation.delivery,
-    )

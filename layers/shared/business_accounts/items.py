@@ -94,6 +94,22 @@ class EmailOwnership(Item):
     invitation_locale: str | None = None  # the language of that invitation, which a re-send keeps
     invitation_delivery: Delivery | None = None  # what became of the current invitation's email
 
+    @classmethod
+    def invited_to(cls, invitation: Invitation) -> EmailOwnership:
+        """The email's ownership while `invitation` is the one it waits on."""
+        return cls(
+            email=invitation.email,
+            account_id=invitation.account_id,
+            company_name=invitation.company_name,
+            created_via=invitation.created_via,
+            state=AdministratorState.INVITED,
+            invitation_id=invitation.invitation_id,
+            invitation_token_hash=invitation.token_hash,
+            invitation_expires_at=invitation.expires_at,
+            invitation_locale=invitation.locale,
+            invitation_delivery=invitation.delivery,
+        )
+
     def invitation_status(self, now: datetime) -> InvitationStatus:
         """The status of the invitation the email waits on, as of `now` (pending or expired)."""
         expired = self.invitation_expires_at is None or has_expired(self.invitation_expires_at, now)

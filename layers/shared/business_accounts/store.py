@@ -53,12 +53,16 @@ class Issue:
     """Everything one new invitation writes at once, and what it replaces, so that it can be undone."""
 
     invitation: Invitation
-    ownership: EmailOwnership  # the email's ownership after it: invited, pointing at this invitation
     mail_before: MailLog
     mail_after: MailLog
     ownership_before: EmailOwnership | None = None  # None: this invitation claims a free email
     new_account: Account | None = None
     external_reference: ExternalReference | None = None
+
+    @property
+    def ownership(self) -> EmailOwnership:
+        """The email's ownership after it: invited, waiting on this invitation."""
+        return EmailOwnership.invited_to(self.invitation)
 
 
 class Store(Protocol):
