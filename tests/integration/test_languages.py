@@ -147,7 +147,10 @@ def test_register_keeps_the_account_s_language(api: Api) -> None:
     assert account.body["locale"] == "pt-BR"
 
 
-@pytest.mark.parametrize(("path", "heading"), [("/register", "Geschäftskonto anlegen"), ("/invitations/accept", "")])
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [("/register", "Geschäftskonto anlegen"), ("/invitations/accept", "Einladung zu einem Geschäftskonto")],
+)
 def test_page_is_served_in_the_accept_language_s_language_with_every_language_for_its_switcher(
     api: Api, path: str, heading: str
 ) -> None:

@@ -18,15 +18,6 @@ def _api_events() -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
-def test_internal_routes_require_iam_and_public_routes_do_not() -> None:
-    for path, _, properties in _api_events():
-        authorizer = properties.get("Auth", {}).get("Authorizer")
-        if path.startswith("/v1/internal/"):
-            assert authorizer == "AWS_IAM", path
-        else:
-            assert authorizer in (None, "NONE"), path
-
-
 def test_template_signs_every_internal_route_with_iam_and_no_public_route() -> None:
     routes = _api_events()
     internal = [(path, method, props) for path, method, props in routes if path.startswith("/v1/internal/")]

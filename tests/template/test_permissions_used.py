@@ -48,17 +48,11 @@ class Recorder:
         self.used[self.function].add((f"dynamodb:{action}", f"{table}/index/{index}" if index else table))
 
 
-class FailingOnce:
-    """A mailer that fails its first email, so the undo path of every sending route runs too."""
-
-    def __init__(self, mailer: Any) -> None:
-        self.mailer, self.failed = mailer, False
+class Failing:
+    """A mailer that fails every email, so the undo path of every sending route runs too."""
 
     def send(self, email: Any) -> None:
-        if not self.failed:
-            self.failed = True
-            raise MailDeliveryError("MessageRejected")
-        self.mailer.send(email)
+        raise MailDeliveryError("MessageRejected")
 
 
 @pytest.fixture
@@ -72,19 +66,22 @@ class RecordingApi(Api):
     def __init__(self, recorder: Recorder) -> None:
         super().__init__()
         self._recorder = recorder
+        self.answers: list[tuple[str, str, int, str | None]] = []  # method, path, status, code: what each step did
 
     def request(self, method: str, path: str, **options: Any) -> Any:
         for route in routes():
             if route.method == method and route.pattern.match(path.partition("?")[0]):
                 self._recorder.function = route.function.logical_id
-        return super().request(method, path, **options)
+        answer = super().request(method, path, **options)
+        self.answers.append((method, path, answer.status, answer.code))
+        return answer
 
 
 def test_every_dynamodb_action_a_function_makes_is_in_its_policy(
     recorder: Recorder, runtime: Services, clock: FakeClock
 ) -> None:
     api = RecordingApi(recorder)
-    services.use(dataclasses.replace(runtime, mailer=FailingOnce(runtime.mailer)))
+    services.use(dataclasses.replace(runtime, mailer=Failing()))
     api.post(
         "/v1/internal/accounts", {"company_name": "A", "administrator_email": "a@example.com", "created_via": "sales"}
     )
@@ -95,25 +92,25 @@ def test_every_dynamodb_action_a_function_makes_is_in_its_policy(
     ).body["account_id"]
     api.post("/v1/accounts", {"email": "a@example.com", "company_name": "A"})
     api.post("/v1/accounts", {"email": "new@example.com", "company_name": "N"}, headers={"Idempotency-Key": "k"})
-    for step in range(4):  # each sending route once on its happy path and once where SES fails (undo)
+    for failing in (False, True):  # each sending route once on its happy path and once where SES fails (undo)
+        services.use(dataclasses.replace(runtime, mailer=Failing() if failing else runtime.mailer))
         clock.advance(minutes=2)
-        mailer = FailingOnce(runtime.mailer) if step % 2 else runtime.mailer
-        services.use(dataclasses.replace(runtime, mailer=mailer))
         api.post(f"/v1/accounts/{account}/join", {"email": "a@example.com"})
         clock.advance(minutes=2)
         api.post("/v1/invitations/resend", {"email": "a@example.com"})
         api.post("/v1/invitations/resend", {"email": "nobody@example.com"})
         clock.advance(minutes=2)
         api.post("/v1/invitations/renew", {"token": latest_token()})
-        clock.advance(minutes=2)
-        api.post(f"/v1/internal/accounts/{account}/invitations", {"email": f"colleague{step}@example.com"})
+        api.post(f"/v1/internal/accounts/{account}/invitations", {"email": f"colleague{int(failing)}@example.com"})
     services.use(runtime)
+    api.post(f"/v1/internal/accounts/{account}/invitations", {"email": "leaving@example.com"})
     api.post("/v1/invitations/preview", {"token": latest_token()})
     listed = api.get(f"/v1/internal/accounts/{account}/invitations").body["items"]
-    api.delete(f"/v1/internal/accounts/{account}/invitations/{listed[0]['invitation_id']}")
+    leaving = next(item for item in listed if item["email"] == "leaving@example.com")
+    api.delete(f"/v1/internal/accounts/{account}/invitations/{leaving['invitation_id']}")
     api.get(f"/v1/internal/accounts/{account}")
     recorder.function = "DeliveryEventsFunction"
-    colleague = next(item for item in listed if item["email"] == "colleague3@example.com")
+    colleague = next(item for item in listed if item["email"] == "colleague0@example.com")
     for sample in (DELIVERED, COMPLAINED):  # a report on the invitation and its email, and a suppression
         deliver_report(
             report(
@@ -126,13 +123,35 @@ def test_every_dynamodb_action_a_function_makes_is_in_its_policy(
         )
     api.post(f"/v1/accounts/{account}/join", {"email": colleague["email"]})  # refused: suppressed
     api.delete(f"/v1/internal/suppressions/{colleague['email']}")
-    clock.advance(minutes=2)
-    api.post(f"/v1/accounts/{account}/join", {"email": "a@example.com"})
+    api.post(f"/v1/accounts/{account}/join", {"email": colleague["email"]})
     api.post("/v1/invitations/accept", {"token": latest_token()})
     clock.advance(days=8)
     recorder.function = "CleanupFunction"
     functions()["CleanupFunction"].entry_point()({}, LambdaContext(function_name="CleanupFunction"))
 
+    # Every step did what it is there for, so each write (and each undo) was made and recorded
+    sent, failed = (202, None), (503, "EMAIL_DELIVERY_FAILED")
+    sending = {
+        False: [sent, sent, sent, sent, (201, None)],  # join, resend, resend (nobody), renew, colleague
+        True: [failed, failed, sent, failed, failed],  # the same with SES failing: each undone
+    }
+    assert [(status, code) for _, _, status, code in api.answers] == [
+        failed,  # provisioning, undone
+        (201, None),
+        (409, "PENDING_INVITATION"),
+        (201, None),  # with an Idempotency-Key
+        *sending[False],
+        *sending[True],
+        (201, None),  # the colleague whose invitation is revoked
+        (200, None),  # preview
+        (200, None),  # list
+        (204, None),  # revoke
+        (200, None),  # the account
+        (409, "EMAIL_SUPPRESSED"),
+        (204, None),  # lifted
+        sent,  # join once more
+        (200, None),  # accepted
+    ]
     names = {"AccountsTable", "InvitationsTable", "IdempotencyTable"}
     for function, used in recorder.used.items():
         assert {resource.split("/")[0] for _, resource in used} <= names

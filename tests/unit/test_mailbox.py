@@ -125,5 +125,5 @@ def test_any_company_name_even_one_stored_before_the_rule_builds_a_one_line_subj
 
     subject = email.message_from_bytes(composed.mime, policy=email.policy.default)["Subject"]
     # One line with the name's words (mail clients unfold a folded Subject; encoded words may move a space)
-    assert not {"\r", "\n"} & set(subject)
+    assert subject.splitlines() == [subject]  # no CR, LF, NEL, U+2028, U+2029 or other line boundary
     assert subject.split() == f"You are invited to administer the {as_one_line(name)} business account".split()
