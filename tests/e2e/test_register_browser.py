@@ -386,6 +386,43 @@ def test_register_browser_bounced_invitation_says_so_instead_of_the_spam_advice(
     assert layout_shift(page) == 0
 
 
+def test_register_browser_rejected_invitation_says_so_instead_of_the_spam_advice(page: Page, stack: LocalStack) -> None:
+    # SES rejects an email it will not send (a virus, say); the local simulator has no such address, so the API's
+    # answers are the documented ones, given by the test.
+    email, account_id = an_email("rejected"), "acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7"
+    at, expires_at = "2026-12-01T09:30:00.000Z", "2026-12-08T09:30:00Z"
+    pending = {
+        "code": "PENDING_INVITATION",
+        "message": "A business account for your company already exists.",
+        "account": {"account_id": account_id, "company_name": COMPANY, "created_via": "sales"},
+        "invitation": {"status": "pending", "expires_at": expires_at, "delivery": {"status": "rejected", "at": at}},
+    }
+    page.route("**/v1/accounts", lambda route: route.fulfill(status=409, json=pending))
+    page.route(
+        f"**/v1/accounts/{account_id}/join",
+        lambda route: route.fulfill(
+            status=202, json={"status": "invitation_sent", "email": email, "expires_at": expires_at}
+        ),
+    )
+
+    register(page, stack, email)
+
+    expect_pending(page, email)
+    expect(
+        page.get_by_text(re.compile(rf"^Our invitation email to this address could not be delivered on {REPORTED_AT}"))
+    ).to_be_visible()
+    expect(page.get_by_text("Check your incoming emails for the invitation message", exact=False)).to_be_hidden()
+    page.get_by_role("button", name=f"Join {COMPANY}").click()
+    expect(page.get_by_role("heading", name="Check your incoming emails")).to_be_visible()
+    expect(
+        page.get_by_text(
+            re.compile(rf"^Our previous invitation email to this address could not be delivered on {REPORTED_AT}")
+        )
+    ).to_be_visible()
+    expect(page.get_by_text(SPAM_ADVICE)).to_be_hidden()
+    assert_accessible(page, "register: sent, after a rejection")
+
+
 def test_register_browser_complained_address_is_told_that_no_more_invitations_go_to_it(
     page: Page, short_lived_stack: LocalStack
 ) -> None:

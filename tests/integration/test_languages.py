@@ -165,3 +165,55 @@ def test_page_is_served_in_the_accept_language_s_language_with_every_language_fo
     assert page.data["locales"] == list(SUPPORTED)
     assert set(page.data["texts"]) == set(SUPPORTED) == set(page.data["why"])
     assert page.data["texts"]["ja"]["brand"] != page.data["texts"]["en"]["brand"]
+
+
+def test_colleague_invitation_without_a_locale_speaks_the_accept_language(api: Api) -> None:
+    account_id = provision(api, {"locale": "de"})["account_id"]
+
+    invited = api.post(
+        f"/v1/internal/accounts/{account_id}/invitations",
+        {"email": "colleague@example.com"},
+        headers={"Accept-Language": "fr-CH, fr;q=0.9"},
+    )
+
+    assert invited.status == 201, invited.body
+    assert in_language(sent_emails()[-1], FRENCH)
+
+
+def test_join_and_resend_keep_the_invitation_s_language_over_the_accept_language(api: Api, clock: FakeClock) -> None:
+    account_id = provision(api, {"locale": "de"})["account_id"]
+    clock.advance(seconds=61)
+
+    joined = api.post(f"/v1/accounts/{account_id}/join", {"email": JANE}, headers={"Accept-Language": "ja"})
+    clock.advance(seconds=61)
+    resent = api.post("/v1/invitations/resend", {"email": JANE}, headers={"Accept-Language": "fr"})
+
+    assert (joined.status, resent.status) == (202, 202)
+    assert [in_language(email, GERMAN) for email in sent_emails()] == [True, True, True]
+
+
+def test_register_and_resend_with_a_locale_in_the_body(api: Api, clock: FakeClock) -> None:
+    registered = api.post(
+        "/v1/accounts", {"email": "owner@example.com", "company_name": "ACME Ltd", "locale": "zh-Hans"}
+    )
+    provision(api)  # English
+    clock.advance(seconds=61)
+    resent = api.post("/v1/invitations/resend", {"email": JANE, "locale": "fr"})
+
+    account = api.get(f"/v1/internal/accounts/{registered.body['account_id']}")
+    assert account.body["locale"] == "zh-Hans"
+    assert resent.status == 202
+    assert in_language(sent_emails()[-1], FRENCH)
+
+
+def test_api_messages_stay_english_whatever_the_language_asked_for(api: Api) -> None:
+    refused = api.post(
+        "/v1/accounts",
+        {"email": "not an email", "company_name": "ACME Ltd", "locale": "de"},
+        headers={"Accept-Language": "de"},
+    )
+    unknown = api.post("/v1/invitations/preview", {"token": "t" * 43}, headers={"Accept-Language": "ja"})
+
+    assert (refused.status, refused.body["message"]) == (422, "The request is not valid.")
+    assert refused.body["errors"][0]["message"].startswith("must be an email address such as")
+    assert (unknown.status, unknown.body["message"]) == (404, "This invitation link is not valid.")
