@@ -18,18 +18,15 @@ from business_accounts.api import (
     ProvisionRequest,
 )
 from business_accounts.errors import (
+    EMAIL_TAKEN,
+    SENDING,
     AccountNotFound,
     AlreadyMember,
-    AlreadyRegistered,
     ConcurrentUpdate,
-    EmailDeliveryFailed,
-    EmailSuppressed,
     IdempotencyKeyReused,
     InvitationAlreadyAccepted,
     InvitationNotInAccount,
     InvitationSuperseded,
-    PendingInvitationExists,
-    RateLimited,
     ServiceUnavailable,
 )
 from business_accounts.http import AcceptLanguage, answers, create_app, link
@@ -41,9 +38,6 @@ from business_accounts.types import AccountId, InvitationId, InvitationStatus, P
 app = create_app()
 TAGS = ["Internal (IAM-signed)"]
 NEW_ACCOUNT = "$response.body#/account_id"
-# What any route that sends an invitation email can answer besides its own errors.
-SENDING = (ConcurrentUpdate, EmailSuppressed, RateLimited, EmailDeliveryFailed, ServiceUnavailable)
-EMAIL_TAKEN = (AlreadyRegistered, PendingInvitationExists)  # the email belongs to an account already
 
 
 @app.post(

@@ -8,31 +8,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from business_accounts import invitations
 from business_accounts.api import AcceptedInvitation, InvitationPreview, RenewedInvitation, TokenRequest
 from business_accounts.errors import (
+    SENDING,
+    UNUSABLE_LINK,
     ConcurrentUpdate,
-    EmailDeliveryFailed,
-    EmailSuppressed,
-    InvitationAlreadyAccepted,
-    InvitationExpired,
-    InvitationNotFound,
-    InvitationRevoked,
-    InvitationSuperseded,
-    RateLimited,
-    ServiceUnavailable,
 )
 from business_accounts.http import answers, create_app
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.services import services
 
 app = create_app()
-# What a link that cannot be used answers, on preview, accept and renew alike (SPEC).
-UNUSABLE_LINK = (
-    InvitationNotFound,
-    InvitationExpired,
-    InvitationSuperseded,
-    InvitationRevoked,
-    InvitationAlreadyAccepted,
-    ServiceUnavailable,
-)
 
 
 @app.post(
@@ -59,9 +43,7 @@ def accept(request: TokenRequest) -> AcceptedInvitation:
     "/v1/invitations/renew",
     operation_id="renew",
     status_code=202,
-    responses=answers(
-        202, RenewedInvitation, *UNUSABLE_LINK, ConcurrentUpdate, EmailSuppressed, RateLimited, EmailDeliveryFailed
-    ),
+    responses=answers(202, RenewedInvitation, *UNUSABLE_LINK, *SENDING),
     tags=["Invitation links"],
 )
 def renew(request: TokenRequest) -> RenewedInvitation:

@@ -9,13 +9,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from business_accounts import invitations
 from business_accounts.api import EmailRequest, InvitationSent
 from business_accounts.errors import (
+    SENDING,
     AlreadyMember,
-    ConcurrentUpdate,
-    EmailDeliveryFailed,
-    EmailSuppressed,
     NotInvited,
-    RateLimited,
-    ServiceUnavailable,
 )
 from business_accounts.http import AcceptLanguage, answers, create_app
 from business_accounts.languages import negotiate
@@ -35,11 +31,7 @@ app = create_app()
         InvitationSent,
         NotInvited,
         AlreadyMember,
-        ConcurrentUpdate,
-        EmailSuppressed,
-        RateLimited,
-        EmailDeliveryFailed,
-        ServiceUnavailable,
+        *SENDING,
     ),
     tags=["Invitations"],
 )

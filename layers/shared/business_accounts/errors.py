@@ -148,3 +148,20 @@ class RouteNotFound(DomainError):
 class InternalError(DomainError):
     code, status = "INTERNAL_ERROR", 500
     message = "Something went wrong on our side."
+
+
+# --- What routes answer alike (SPEC), named once for every route that documents them ---
+
+# Any route that sends an invitation email, besides its own errors (resend never tells of a suppression).
+SENDING = (ConcurrentUpdate, EmailSuppressed, RateLimited, EmailDeliveryFailed, ServiceUnavailable)
+# A link that cannot be used, on preview, accept and renew alike.
+UNUSABLE_LINK = (
+    InvitationNotFound,
+    InvitationExpired,
+    InvitationSuperseded,
+    InvitationRevoked,
+    InvitationAlreadyAccepted,
+    ServiceUnavailable,
+)
+# An email that belongs to an account already.
+EMAIL_TAKEN = (AlreadyRegistered, PendingInvitationExists)
