@@ -137,7 +137,7 @@ def get_account(services: Services, *, account_id: str) -> api.AccountDetails:
     invited = [admin.email for admin in administrators if admin.state is AdministratorState.INVITED]
     owners = {
         owner.email: owner
-        for owner in (services.store.ownerships(invited) if invited else [])
+        for owner in services.store.ownerships(invited)
         if owner.account_id == account_id and owner.state is AdministratorState.INVITED
     }
     now = services.clock()

@@ -217,18 +217,19 @@ def list_invitations(
     if not page and services.store.account(account_id) is None:  # invitations imply their account
         raise AccountNotFound()
     now = services.clock()
+    statuses = [(invitation, invitation.status_at(now)) for invitation in page]
     return api.InvitationPage(
         items=[
             api.InvitationSummary(
                 invitation_id=invitation.invitation_id,
                 email=invitation.email,
-                status=invitation.status_at(now),
+                status=current,
                 created_at=invitation.created_at,
                 expires_at=invitation.expires_at,
                 delivery=shown(invitation.delivery or Delivery.sent(invitation.created_at)),
             )
-            for invitation in page
-            if status is None or invitation.status_at(now) is status
+            for invitation, current in statuses
+            if status is None or current is status
         ],
         next_token=page[-1].invitation_id if len(page) == limit else None,
     )

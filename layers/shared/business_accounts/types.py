@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
-from business_accounts.languages import SUPPORTED
+from business_accounts.languages import SUPPORTED, is_supported
 from business_accounts.mailbox import MAX_LENGTH as EMAIL_MAX_LENGTH
 from business_accounts.mailbox import SCHEMA_PATTERN as EMAIL_PATTERN
 from business_accounts.mailbox import normalise_email
@@ -142,7 +142,7 @@ PersonName = Annotated[
 
 
 def _supported_locale(locale: str) -> str:
-    if locale not in SUPPORTED:
+    if not is_supported(locale):
         raise ValueError(f"must be one of the supported locales: {', '.join(SUPPORTED)}")
     return locale
 
