@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from tools.events import LambdaContext, api_event
 from tools.functions import ApiRoute, Function, api_routes
 
 Route = ApiRoute
-routes = cache(api_routes)  # template.yaml is read once; its routes are the same for every request
+routes = api_routes
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,7 @@ class Function:
         return handler
 
 
+@cache  # template.yaml is read once; callers read the answer, never change it
 def functions() -> dict[str, Function]:
     resources = template()["Resources"]
     globals_ = template().get("Globals", {}).get("Function", {})
@@ -160,6 +161,7 @@ def _path_pattern(resource: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
+@cache
 def api_routes() -> list[ApiRoute]:
     """Every API route of the template, literal paths before parameterised ones, as API Gateway prefers."""
     found = [

@@ -23,8 +23,6 @@ from typing import Any
 SERVICES = ("dynamodb", "sesv2")
 # What botocore itself loads to build any client: endpoints, partitions, defaults and retry rules.
 BOTOCORE_FILES = ("endpoints.json", "partitions.json", "sdk-default-configuration.json", "_retry.json")
-# boto3's resource models: none; the store uses a plain client and boto3.dynamodb.types' (de)serialiser.
-BOTO3_RESOURCES: tuple[str, ...] = ()
 NEVER_IMPORTED = (
     "bin",
     "dns",  # dnspython: email-validator imports it only to check deliverability, which mailbox.py turns off
@@ -41,6 +39,7 @@ NEVER_IMPORTED = (
     "aws_lambda_powertools/utilities/validation",
     "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui-bundle.min.js",
     "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui.min.css",
+    "boto3/data",  # resource models: the store uses a plain client and boto3.dynamodb.types' (de)serialiser
     "boto3/examples",
     "dateutil/zoneinfo/dateutil-zoneinfo.tar.gz",
     "pydantic/experimental",  # imported by nothing here (pydantic itself never imports it)
@@ -146,9 +145,6 @@ def keep_headers(metadata: Path) -> None:
 def slim(target: Path) -> None:
     slim_babel(target)
     slim_botocore_data(target / "botocore" / "data")
-    for entry in (target / "boto3" / "data").iterdir():
-        if entry.name not in BOTO3_RESOURCES:
-            _remove(entry)
     for entry in (target / "aws_xray_sdk" / "ext").iterdir():
         if entry.name not in XRAY_EXTENSIONS_KEPT:
             _remove(entry)
