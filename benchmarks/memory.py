@@ -6,18 +6,13 @@ the accept page), each against a moto server in this process, and reports the ch
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-from moto.server import ThreadedMotoServer
-
-from local import emulator
 from local.cloudformation import Stack
+from local.emulator import Emulator
 from local.inbox import latest_token
-from local.launch import free_port
 from tools.events import api_event, load_event
 from tools.functions import template
 from tools.instances import REGION, Handler, lambda_environment, run
@@ -39,16 +34,10 @@ def memory_size(logical_id: str) -> int:
 
 
 def measure(build: Path) -> list[Peak]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per AWS call
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
+    aws = Emulator(Stack(template(), REGION), port=0)  # moto as `make run` serves it, on a free port
+    aws.start()
+    endpoint = aws.endpoint
     try:
-        stack = Stack(template(), REGION)
-        credentials = {"region_name": REGION, "aws_access_key_id": "local", "aws_secret_access_key": "local"}
-        emulator.create_tables(boto3.client("dynamodb", endpoint_url=endpoint, **credentials), stack)
-        emulator.verify_sender(boto3.client("sesv2", endpoint_url=endpoint, **credentials), stack)
         peaks = []
 
         def invoke(logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +49,7 @@ def measure(build: Path) -> list[Peak]:
 
         provision = {"company_name": "Memory Ltd", "administrator_email": EMAIL, "created_via": "sales"}
         invoke("InternalFunction", api_event("POST", "/v1/internal/accounts", body=provision))
-        account_id = _account_id(endpoint, credentials)
+        account_id = _account_id(aws)
         invoke("RegisterFunction", load_event("register"))
         parameters = {"account_id": account_id}
         invoke(
@@ -79,10 +68,9 @@ def measure(build: Path) -> list[Peak]:
         invoke("RegisterPageFunction", load_event("register_page"))
         return peaks
     finally:
-        server.stop()
+        aws.stop()
 
 
-def _account_id(endpoint: str, credentials: dict[str, str]) -> str:
-    dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, **credentials)
-    (item,) = dynamodb.scan(TableName="InvitationsTable")["Items"]
+def _account_id(aws: Emulator) -> str:
+    (item,) = aws.client("dynamodb").scan(TableName=aws.stack.physical_name("InvitationsTable"))["Items"]
     return str(item["account_id"]["S"])

@@ -11,14 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
-from local import emulator
 from local.cloudformation import Stack
+from local.emulator import Emulator
 from local.inbox import latest_token
-from local.launch import free_port
 from tests.support.ses import COMPLAINED, report
 from tools.build import SAM
 from tools.build import host_build as build_for_host
@@ -243,16 +240,10 @@ def test_built_function_that_calls_no_aws_imports_neither_the_sdk_clients_nor_th
 @pytest.fixture
 def aws_on_loopback() -> Iterator[str]:
     """A moto server on a free loopback port, with the template's tables and SES identity: its endpoint."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    credentials = {"region_name": REGION, "aws_access_key_id": "local", "aws_secret_access_key": "local"}
-    stack = Stack(template(), REGION)
-    emulator.create_tables(boto3.client("dynamodb", endpoint_url=endpoint, **credentials), stack)
-    emulator.verify_sender(boto3.client("sesv2", endpoint_url=endpoint, **credentials), stack)
-    yield endpoint
-    server.stop()
+    aws = Emulator(Stack(template(), REGION), port=0)
+    aws.start()
+    yield aws.endpoint
+    aws.stop()
 
 
 class BuiltFunctions:
