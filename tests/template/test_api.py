@@ -34,6 +34,10 @@ def test_template_signs_every_internal_route_with_iam_and_no_public_route() -> N
     assert "Api" not in template().get("Globals", {})
 
 
+def test_api_compresses_what_is_larger_than_a_kilobyte_such_as_the_pages() -> None:
+    assert template()["Resources"]["BusinessAccountsApi"]["Properties"]["MinimumCompressionSize"] == 1024
+
+
 def test_internal_routes_are_aws_iam_in_the_transformed_api(transformed: dict[str, Any]) -> None:
     methods = [item for item in transformed["Resources"].values() if item["Type"] == "AWS::ApiGateway::RestApi"]
     paths = methods[0]["Properties"]["Body"]["paths"]
