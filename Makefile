@@ -80,7 +80,7 @@ openapi: $(VENV)/.installed ## Regenerate functions/openapi/openapi.json from th
 	PYTHONPATH=layers/shared $(PY) -m tools.openapi > functions/openapi/openapi.json
 
 # The files whose texts are marked with N_() for the catalogs (layers/shared/business_accounts/locales/).
-TRANSLATED := mailer.py wording.py page_texts.py
+TRANSLATED := logic/invitation_email.py models/wording.py web/page_texts.py
 LOCALES := layers/shared/business_accounts/locales
 
 catalogs: $(VENV)/.installed ## Extract the texts into locales/messages.pot and merge them into every catalog (then translate)

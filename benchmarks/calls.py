@@ -23,7 +23,7 @@ import boto3
 from botocore.client import ClientCreator
 from moto import mock_aws
 
-from business_accounts.tokens import token_hash
+from business_accounts.logic.tokens import token_hash
 from local import emulator
 from local.cloudformation import Stack
 from local.inbox import latest_token

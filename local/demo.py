@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from business_accounts.items import (
+from business_accounts.logic.tokens import new_token, token_hash
+from business_accounts.models.items import (
     PENDING_SHARD,
     Account,
     Administrator,
@@ -22,8 +23,7 @@ from business_accounts.items import (
     ownership_key,
     suppression_key,
 )
-from business_accounts.tokens import new_token, token_hash
-from business_accounts.types import AdministratorState, CreatedVia, Email, InvitationStatus, sortable_id
+from business_accounts.models.types import AdministratorState, CreatedVia, Email, InvitationStatus, sortable_id
 from local.cloudformation import Stack
 
 DEMO = Path(__file__).with_name("demo.json")

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import settings
 
-from business_accounts import idempotency
-from business_accounts.config import load_settings
-from business_accounts.services import Services, build_services, dynamodb_client, services, sesv2_client
+from business_accounts.adapters import idempotency
+from business_accounts.logic.services import Services, build_services, dynamodb_client, services, sesv2_client
+from business_accounts.models.settings import load_settings
 from tests.support.environment import ENVIRONMENT
 from tests.support.fakes import FakeClock, RecordingMailer, SequentialTokens
 

@@ -8,8 +8,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from business_accounts.observability import logger
-from business_accounts.page_texts import ACCEPT_PAGE
-from business_accounts.pages import Page, page_app, render
+from business_accounts.web.page_texts import ACCEPT_PAGE
+from business_accounts.web.pages import Page, page_app, render
 
 PATH = "/invitations/accept"
 

@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from business_accounts import cleanup
+from business_accounts.logic import cleanup
+from business_accounts.logic.services import services
 from business_accounts.observability import logger, metrics, tracer
-from business_accounts.services import services
 
 
 @logger.inject_lambda_context

@@ -5,13 +5,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from business_accounts import delivery_events
+from business_accounts.logic import feedback
+from business_accounts.logic.services import services
 from business_accounts.observability import logger, metrics, tracer
-from business_accounts.services import services
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return asdict(delivery_events.record(services(), event))
+    return asdict(feedback.record(services(), event))

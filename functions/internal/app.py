@@ -8,8 +8,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from business_accounts import accounts, delivery_events, invitations
-from business_accounts.api import (
+from business_accounts.logic import accounts, feedback, invitations
+from business_accounts.logic.services import services
+from business_accounts.models.api import (
     AccountDetails,
     InvitationPage,
     InviteRequest,
@@ -17,7 +18,7 @@ from business_accounts.api import (
     ProvisionedAccount,
     ProvisionRequest,
 )
-from business_accounts.errors import (
+from business_accounts.models.errors import (
     EMAIL_TAKEN,
     SENDING,
     AccountNotFound,
@@ -29,11 +30,10 @@ from business_accounts.errors import (
     InvitationSuperseded,
     ServiceUnavailable,
 )
-from business_accounts.http import AcceptLanguage, answers, create_app, link
-from business_accounts.languages import negotiate
+from business_accounts.models.languages import negotiate
+from business_accounts.models.types import AccountId, InvitationId, InvitationStatus, PathEmail
 from business_accounts.observability import logger, metrics, tracer
-from business_accounts.services import services
-from business_accounts.types import AccountId, InvitationId, InvitationStatus, PathEmail
+from business_accounts.web.http import AcceptLanguage, answers, create_app, link
 
 app = create_app()
 TAGS = ["Internal (IAM-signed)"]
@@ -153,7 +153,7 @@ def revoke(account_id: Annotated[AccountId, Path()], invitation_id: Annotated[In
 def lift_suppression(
     email: Annotated[PathEmail, Path(description="The address; `@` may be sent as is or as `%40`")],
 ) -> Response[None]:
-    delivery_events.lift_suppression(services(), email=email)
+    feedback.lift_suppression(services(), email=email)
     return Response(status_code=204)
 
 

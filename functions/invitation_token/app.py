@@ -5,16 +5,16 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from business_accounts import invitations
-from business_accounts.api import AcceptedInvitation, InvitationPreview, RenewedInvitation, TokenRequest
-from business_accounts.errors import (
+from business_accounts.logic import invitations
+from business_accounts.logic.services import services
+from business_accounts.models.api import AcceptedInvitation, InvitationPreview, RenewedInvitation, TokenRequest
+from business_accounts.models.errors import (
     SENDING,
     UNUSABLE_LINK,
     ConcurrentUpdate,
 )
-from business_accounts.http import answers, create_app
 from business_accounts.observability import logger, metrics, tracer
-from business_accounts.services import services
+from business_accounts.web.http import answers, create_app
 
 app = create_app()
 

@@ -6,18 +6,18 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from business_accounts import invitations
-from business_accounts.api import EmailRequest, InvitationSent
-from business_accounts.errors import (
+from business_accounts.logic import invitations
+from business_accounts.logic.services import services
+from business_accounts.models.api import EmailRequest, InvitationSent
+from business_accounts.models.errors import (
     SENDING,
     AlreadyMember,
     NotInvited,
 )
-from business_accounts.http import AcceptLanguage, answers, create_app
-from business_accounts.languages import negotiate
+from business_accounts.models.languages import negotiate
+from business_accounts.models.types import AccountId
 from business_accounts.observability import logger, metrics, tracer
-from business_accounts.services import services
-from business_accounts.types import AccountId
+from business_accounts.web.http import AcceptLanguage, answers, create_app
 
 app = create_app()
 

@@ -8,9 +8,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from business_accounts.api import OpenApiDocument
-from business_accounts.http import answers, create_app
+from business_accounts.models.api import OpenApiDocument
 from business_accounts.observability import logger
+from business_accounts.web.http import answers, create_app
 
 DOCUMENT = Path(__file__).with_name("openapi.json")
 app = create_app()

@@ -6,9 +6,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from business_accounts import accounts
-from business_accounts.api import RegisteredAccount, RegisterRequest
-from business_accounts.errors import (
+from business_accounts.adapters.idempotency import idempotently
+from business_accounts.logic import accounts
+from business_accounts.logic.services import services
+from business_accounts.models.api import RegisteredAccount, RegisterRequest
+from business_accounts.models.errors import (
     AlreadyRegistered,
     ConcurrentUpdate,
     IdempotencyKeyReused,
@@ -16,11 +18,9 @@ from business_accounts.errors import (
     RequestInProgress,
     ServiceUnavailable,
 )
-from business_accounts.http import AcceptLanguage, answers, create_app, link
-from business_accounts.idempotency import idempotently
-from business_accounts.languages import negotiate
+from business_accounts.models.languages import negotiate
 from business_accounts.observability import logger, metrics, tracer
-from business_accounts.services import services
+from business_accounts.web.http import AcceptLanguage, answers, create_app, link
 
 app = create_app()
 REGISTER_ERRORS = (

@@ -5,13 +5,13 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from business_accounts import invitations
-from business_accounts.api import EmailRequest, ResendReceived
-from business_accounts.errors import ConcurrentUpdate, EmailDeliveryFailed, RateLimited, ServiceUnavailable
-from business_accounts.http import AcceptLanguage, answers, create_app
-from business_accounts.languages import negotiate
+from business_accounts.logic import invitations
+from business_accounts.logic.services import services
+from business_accounts.models.api import EmailRequest, ResendReceived
+from business_accounts.models.errors import ConcurrentUpdate, EmailDeliveryFailed, RateLimited, ServiceUnavailable
+from business_accounts.models.languages import negotiate
 from business_accounts.observability import logger, metrics, tracer
-from business_accounts.services import services
+from business_accounts.web.http import AcceptLanguage, answers, create_app
 
 app = create_app()
 

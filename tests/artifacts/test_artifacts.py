@@ -81,7 +81,7 @@ def test_built_layer_compiled_extensions_are_all_for_arm64() -> None:
 
     assert libraries, "pydantic-core at least is compiled"
     assert {_machine(library) for library in libraries} == {"aarch64"}
-    assert (BUILD / LAYER / "python" / "business_accounts" / "store.py").exists()
+    assert (BUILD / LAYER / "python" / "business_accounts" / "logic" / "store.py").exists()
 
 
 @needs_build
@@ -151,7 +151,7 @@ def test_built_function_imports_with_only_its_folder_and_the_layer_and_compiles_
 def test_built_function_builds_no_model_when_it_starts_but_its_settings(host_build: Path, function: str) -> None:
     # Bodies, stored items, error documentation and SES records are built on first use (docs/deploy.md, "What a
     # cold start does"): a function that starts builds only its settings, which every request reads.
-    assert _import_alone(host_build, function)["built"] == ["business_accounts.config.Settings"]
+    assert _import_alone(host_build, function)["built"] == ["business_accounts.models.settings.Settings"]
 
 
 @pytest.mark.parametrize("function", PAGE_FUNCTIONS)
@@ -172,8 +172,8 @@ _SPEAK_ALONE = """
 import json, sys
 from datetime import datetime, UTC
 sys.path[:0] = [{layer!r}]
-from business_accounts.languages import SUPPORTED, translations, written_instant
-from business_accounts.mailer import SUBJECT
+from business_accounts.models.languages import SUPPORTED, translations, written_instant
+from business_accounts.logic.invitation_email import SUBJECT
 instants = [datetime(2026, 12, 3, 9, 5, tzinfo=UTC), datetime(2027, 7, 31, 23, 59, tzinfo=UTC)]
 print(json.dumps({{locale: [translations(locale).gettext(SUBJECT), *(written_instant(at, locale) for at in instants)]
                   for locale in SUPPORTED}}))

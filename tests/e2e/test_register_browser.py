@@ -9,8 +9,8 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, Route, expect
 
-from business_accounts.types import CreatedVia
-from business_accounts.wording import WHY_THE_ACCOUNT_EXISTS
+from business_accounts.models.types import CreatedVia
+from business_accounts.models.wording import WHY_THE_ACCOUNT_EXISTS
 from tests.e2e.browsing import (
     PORTAL,
     an_email,

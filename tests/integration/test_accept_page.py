@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from business_accounts.page_texts import ACCEPT_PAGE
+from business_accounts.web.page_texts import ACCEPT_PAGE
 from tests.support.api import Api
 from tests.support.aws import sent_emails
 from tests.support.pages import parse

@@ -17,8 +17,8 @@ import boto3
 import pytest
 from moto.dynamodb.models import DynamoDBBackend
 
-from business_accounts.services import Services
-from business_accounts.tokens import token_hash
+from business_accounts.logic.services import Services
+from business_accounts.logic.tokens import token_hash
 from local.atomic import READS, WRITES, atomic_dynamodb
 from tests.support.api import Answer, Api
 from tests.support.aws import REGION, TABLE_NAMES, emails_to, sent_emails, stored_account_ids, stored_invitation_status
@@ -180,7 +180,7 @@ def test_accept_racing_a_newer_invitation_ends_in_one_consistent_state(
 def test_accept_racing_the_cleanup_at_expiry_ends_in_one_consistent_state(
     api: Api, runtime: Services, clock: FakeClock, environments: list[ExecutionEnvironment], accept_first: bool
 ) -> None:
-    from business_accounts import cleanup  # after the environment is set: it brings Powertools' metrics with it
+    from business_accounts.logic import cleanup  # after the environment is set: it brings Powertools' metrics with it
 
     account_id = provision(api)["account_id"]
     token = sent_emails()[-1].token
@@ -215,7 +215,7 @@ def test_accept_racing_the_cleanup_at_expiry_ends_in_one_consistent_state(
 def test_accepts_of_a_just_expired_token_racing_the_cleanup_all_answer_410(
     api: Api, runtime: Services, clock: FakeClock, environments: list[ExecutionEnvironment]
 ) -> None:
-    from business_accounts import cleanup
+    from business_accounts.logic import cleanup
 
     account_id = provision(api)["account_id"]
     token = sent_emails()[-1].token

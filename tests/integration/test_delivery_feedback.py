@@ -11,11 +11,11 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from business_accounts.delivery import admit, new_invitation
-from business_accounts.items import Suppression
-from business_accounts.services import Services
-from business_accounts.store import Conflict, Issue
-from business_accounts.tokens import token_hash
+from business_accounts.logic.delivery import admit, new_invitation
+from business_accounts.logic.services import Services
+from business_accounts.logic.store import Conflict, Issue
+from business_accounts.logic.tokens import token_hash
+from business_accounts.models.items import Suppression
 from local.ses_events import sending_options
 from tests.support.api import Answer, Api
 from tests.support.aws import REGION, CallCounter, sent_emails

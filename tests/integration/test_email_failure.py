@@ -13,8 +13,8 @@ import boto3
 import pytest
 from botocore.exceptions import BotoCoreError, EndpointConnectionError, ReadTimeoutError
 
-from business_accounts.mailer import ComposedEmail, InvitationEmail, MailDeliveryError
-from business_accounts.services import Services, services, sesv2_client
+from business_accounts.logic.invitation_email import ComposedEmail, InvitationEmail, MailDeliveryError
+from business_accounts.logic.services import Services, services, sesv2_client
 from tests.support.answers import assert_declares_json
 from tests.support.api import Answer, Api
 from tests.support.aws import REGION, TABLE_NAMES, emails_to, sent_emails, stored_account_ids
@@ -266,7 +266,7 @@ def test_email_that_cannot_be_built_answers_internal_error_and_writes_nothing(ap
     provision_jane = {"company_name": "ACME Ltd", "administrator_email": JANE, "created_via": "sales"}
 
     # Given building the invitation email fails (an unforeseen bug in the message)
-    with patch("business_accounts.delivery.compose", side_effect=ValueError("header cannot be built")):
+    with patch("business_accounts.logic.delivery.compose", side_effect=ValueError("header cannot be built")):
         failed = api.post("/v1/internal/accounts", provision_jane)
 
     # Then nothing was committed: no account, no invitation, no rate-limit slot

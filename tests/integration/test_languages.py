@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from business_accounts.cleanup import expire_overdue
-from business_accounts.languages import SUPPORTED
-from business_accounts.services import Services
+from business_accounts.logic.cleanup import expire_overdue
+from business_accounts.logic.services import Services
+from business_accounts.models.languages import SUPPORTED
 from tests.support.api import Api
 from tests.support.aws import SentEmail, sent_emails
 from tests.support.fakes import FakeClock

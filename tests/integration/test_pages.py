@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from business_accounts.languages import SUPPORTED
-from business_accounts.page_texts import ACCEPT_PAGE, REGISTER_PAGE
-from business_accounts.wording import WHY_THE_ACCOUNT_EXISTS
+from business_accounts.models.languages import SUPPORTED
+from business_accounts.models.wording import WHY_THE_ACCOUNT_EXISTS
+from business_accounts.web.page_texts import ACCEPT_PAGE, REGISTER_PAGE
 from tests.support.api import Api, routes
 from tests.support.pages import directives, parse, sha256_source
 from tools.functions import ROOT, functions

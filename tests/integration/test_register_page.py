@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import re
 
-from business_accounts import errors
-from business_accounts.api import RegisterRequest
-from business_accounts.countries import COUNTRY_CODES
-from business_accounts.page_texts import REGISTER_ANSWERS, REGISTER_PAGE
+from business_accounts.models import errors
+from business_accounts.models.api import RegisterRequest
+from business_accounts.models.countries import COUNTRY_CODES
+from business_accounts.web.page_texts import REGISTER_ANSWERS, REGISTER_PAGE
 from tests.support.api import Api
 from tests.support.pages import parse
 from tools.functions import ROOT, template

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from business_accounts.items import Account, Invitation, MailLog, Suppression
-from business_accounts.services import Services
-from business_accounts.store import Issue
-from business_accounts.tokens import new_token, token_hash
-from business_accounts.types import CreatedVia, InvitationStatus, normalise_email, sortable_id
+from business_accounts.logic.services import Services
+from business_accounts.logic.store import Issue
+from business_accounts.logic.tokens import new_token, token_hash
+from business_accounts.models.items import Account, Invitation, MailLog, Suppression
+from business_accounts.models.types import CreatedVia, InvitationStatus, normalise_email, sortable_id
 from tests.support.aws import sent_emails
 from tests.support.events import EVENTS, LambdaContext, load_event
 from tests.support.fakes import FakeClock

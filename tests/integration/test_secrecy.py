@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from business_accounts.tokens import token_hash
+from business_accounts.logic.tokens import token_hash
 from tests.support.api import Answer, Api
 from tests.support.aws import REGION, TABLE_NAMES, sent_emails
 from tests.support.events import LambdaContext, load_event

@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 import boto3
 import pytest
 
-from business_accounts.config import load_settings
-from business_accounts.items import Account, Administrator, Delivery, Invitation, MailLog, Suppression
-from business_accounts.lifetime import expiry
-from business_accounts.services import build_services
-from business_accounts.store import Conflict, EmailTaken, InvitationChanged, Issue, MailCounted, Store
-from business_accounts.tokens import token_hash
-from business_accounts.types import AdministratorState, CreatedVia, DeliveryStatus, InvitationStatus, sortable_id
+from business_accounts.logic.services import build_services
+from business_accounts.logic.store import Conflict, EmailTaken, InvitationChanged, Issue, MailCounted, Store
+from business_accounts.logic.tokens import token_hash
+from business_accounts.models.items import Account, Administrator, Delivery, Invitation, MailLog, Suppression
+from business_accounts.models.lifetime import expiry
+from business_accounts.models.settings import load_settings
+from business_accounts.models.types import AdministratorState, CreatedVia, DeliveryStatus, InvitationStatus, sortable_id
 from tests.support.environment import TABLE_NAMES
 from tests.support.fakes import START
 from tests.support.memory_store import MemoryStore

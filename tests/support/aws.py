@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 from boto3.dynamodb.conditions import Attr
 
-from business_accounts.tokens import token_hash
+from business_accounts.logic.tokens import token_hash
 from local import emulator
 from local.cloudformation import Stack
 from local.inbox import mails

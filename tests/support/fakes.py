@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from business_accounts.mailer import ComposedEmail, InvitationEmail, MailDeliveryError
+from business_accounts.logic.invitation_email import ComposedEmail, InvitationEmail, MailDeliveryError
 
 START = datetime(2026, 11, 26, 9, 0, 0, tzinfo=UTC)
 

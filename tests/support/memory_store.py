@@ -10,7 +10,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from business_accounts.items import (
+from business_accounts.logic.store import REPLACEABLE, Conflict, EmailTaken, InvitationChanged, Issue, MailCounted
+from business_accounts.models.items import (
     Account,
     Administrator,
     Delivery,
@@ -20,9 +21,8 @@ from business_accounts.items import (
     MailLog,
     Suppression,
 )
-from business_accounts.lifetime import has_expired
-from business_accounts.store import REPLACEABLE, Conflict, EmailTaken, InvitationChanged, Issue, MailCounted
-from business_accounts.types import AdministratorState, InvitationStatus
+from business_accounts.models.lifetime import has_expired
+from business_accounts.models.types import AdministratorState, InvitationStatus
 
 
 @dataclass

@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any, ClassVar
 
-from business_accounts.http import JsonRequest, json_object
-from business_accounts.services import dynamodb_client
+from business_accounts.logic.services import dynamodb_client
+from business_accounts.web.http import JsonRequest, json_object
 from tests.support.api import Answer, Api
 from tools.functions import Function, load_module
 

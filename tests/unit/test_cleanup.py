@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from business_accounts import accounts, api, cleanup
-from business_accounts.services import Services
-from business_accounts.types import InvitationStatus
+from business_accounts.logic import accounts, cleanup
+from business_accounts.logic.services import Services
+from business_accounts.models import api
+from business_accounts.models.types import InvitationStatus
 from tests.support.fakes import FakeClock
 from tests.support.memory_store import MemoryStore
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from business_accounts.config import Settings
+from business_accounts.models.settings import Settings
 
 REQUIRED = {
     "ACCOUNTS_TABLE": "accounts",

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from business_accounts import delivery_events
-from business_accounts.config import Settings
-from business_accounts.delivery_events import SEVERITY, UnreadableReport, rank, read_report, record
-from business_accounts.items import Delivery, Invitation, Suppression
-from business_accounts.services import Services
-from business_accounts.types import CreatedVia, DeliveryStatus, InvitationStatus
+from business_accounts.logic import feedback
+from business_accounts.logic.feedback import SEVERITY, UnreadableReport, rank, read_report, record
+from business_accounts.logic.services import Services
+from business_accounts.models.items import Delivery, Invitation, Suppression
+from business_accounts.models.settings import Settings
+from business_accounts.models.types import CreatedVia, DeliveryStatus, InvitationStatus
 from tests.support.events import load_event
 from tests.support.fakes import START, RecordingMailer
 from tests.support.ses import BOUNCED, BOUNCED_TRANSIENT, COMPLAINED, DELAYED, DELIVERED, REJECTED, report
@@ -175,7 +175,7 @@ def test_record_report_on_a_known_invitation_records_its_delivery() -> None:
 
     outcome = record(services(store), event)
 
-    assert outcome == delivery_events.Outcome(delivery=DeliveryStatus.BOUNCED, recorded=True, suppressed=False)
+    assert outcome == feedback.Outcome(delivery=DeliveryStatus.BOUNCED, recorded=True, suppressed=False)
     ((recorded_on, delivery),) = store.recorded
     assert (recorded_on, delivery.status, delivery.rank) == (
         INVITATION_ID,
@@ -221,5 +221,5 @@ def test_record_report_without_invitation_tags_asks_the_store_nothing() -> None:
 
     outcome = record(services(store), event)
 
-    assert outcome == delivery_events.Outcome(delivery=DeliveryStatus.COMPLAINED, recorded=False, suppressed=False)
+    assert outcome == feedback.Outcome(delivery=DeliveryStatus.COMPLAINED, recorded=False, suppressed=False)
     assert (store.recorded, store.suppressed) == ([], [])

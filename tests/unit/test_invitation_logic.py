@@ -6,16 +6,17 @@ from datetime import timedelta
 
 import pytest
 
-from business_accounts import accounts, api, invitations
-from business_accounts.errors import (
+from business_accounts.logic import accounts, invitations
+from business_accounts.logic.services import Services
+from business_accounts.models import api
+from business_accounts.models.errors import (
     EmailDeliveryFailed,
     InvitationExpired,
     InvitationNotFound,
     InvitationSuperseded,
     PendingInvitationExists,
 )
-from business_accounts.services import Services
-from business_accounts.types import InvitationStatus
+from business_accounts.models.types import InvitationStatus
 from tests.support.fakes import FakeClock, RecordingMailer
 
 JANE = "jane@example.com"

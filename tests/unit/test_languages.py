@@ -11,10 +11,10 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
-from business_accounts import languages
-from business_accounts.languages import CATALOGS, DEFAULT, SUPPORTED, chosen, closest, negotiate, written_instant
+from business_accounts.models import languages
+from business_accounts.models.languages import CATALOGS, DEFAULT, SUPPORTED, chosen, closest, negotiate, written_instant
 
-TRANSLATED = ("mailer.py", "wording.py", "page_texts.py")  # as the Makefile's `catalogs` target extracts them
+TRANSLATED = ("logic/invitation_email.py", "models/wording.py", "web/page_texts.py")  # as the Makefile's `catalogs` target extracts them
 OTHERS = [locale for locale in SUPPORTED if locale != DEFAULT]
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from business_accounts.errors import RateLimited
-from business_accounts.items import MailLog
-from business_accounts.limits import admit_email
+from business_accounts.logic.limits import admit_email
+from business_accounts.models.errors import RateLimited
+from business_accounts.models.items import MailLog
 from tests.support.fakes import START
 
 LIMITS = {"cooldown_seconds": 60, "daily_limit": 3}

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from business_accounts.api import RegisterRequest
-from business_accounts.mailbox import SCHEMA_PATTERN, SPECIAL_USE_DOMAINS, ascii_address, normalise_email
-from business_accounts.mailer import InvitationEmail, compose
-from business_accounts.types import CreatedVia, as_one_line
+from business_accounts.logic.invitation_email import InvitationEmail, compose
+from business_accounts.models.api import RegisterRequest
+from business_accounts.models.mailbox import SCHEMA_PATTERN, SPECIAL_USE_DOMAINS, ascii_address, normalise_email
+from business_accounts.models.types import CreatedVia, as_one_line
 
 SENDER = "no-reply@example.com"
 IDS = ("inv_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7", "acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7")  # the invitation and its account

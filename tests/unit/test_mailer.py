@@ -11,9 +11,8 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from business_accounts import mailer
-from business_accounts.languages import DEFAULT, SUPPORTED, translations, written_instant
-from business_accounts.mailer import (
+from business_accounts.logic import invitation_email
+from business_accounts.logic.invitation_email import (
     COPY_THE_LINK,
     GREETING,
     INVITED,
@@ -28,7 +27,8 @@ from business_accounts.mailer import (
     compose,
     render_invitation,
 )
-from business_accounts.types import CreatedVia
+from business_accounts.models.languages import DEFAULT, SUPPORTED, translations, written_instant
+from business_accounts.models.types import CreatedVia
 
 INVITATION = InvitationEmail(
     to="jane@example.com",
@@ -167,7 +167,7 @@ def test_render_invitation_html_escapes_what_a_translation_says(monkeypatch: pyt
         def gettext(self, message: str) -> str:
             return "<b>" + message + "</b>"
 
-    monkeypatch.setattr(mailer, "translations", lambda _: Mischievous())
+    monkeypatch.setattr(invitation_email, "translations", lambda _: Mischievous())
 
     rendered = render_invitation(_in("de"))
 

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from business_accounts import tokens
-from business_accounts.api import RegisterRequest
-from business_accounts.mailbox import normalise_email
-from business_accounts.types import iso, sortable_id
+from business_accounts.logic import tokens
+from business_accounts.models.api import RegisterRequest
+from business_accounts.models.mailbox import normalise_email
+from business_accounts.models.types import iso, sortable_id
 
 
 def test_normalise_email_trims_lowercases_and_composes_unicode() -> None:

@@ -29,10 +29,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
-from business_accounts.config import load_settings
-from business_accounts.http import create_app
-from business_accounts.languages import DEFAULT, SUPPORTED, negotiate, translated
-from business_accounts.wording import WHY_THE_ACCOUNT_EXISTS
+from business_accounts.models.languages import DEFAULT, SUPPORTED, negotiate, translated
+from business_accounts.models.settings import load_settings
+from business_accounts.models.wording import WHY_THE_ACCOUNT_EXISTS
+from business_accounts.web.http import create_app
 
 ASSETS = Path(__file__).parent / "page_assets"
 HTML = "text/html; charset=utf-8"

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from business_accounts.languages import DEFAULT as DEFAULT_LOCALE
-from business_accounts.languages import N_, translations, written_instant
-from business_accounts.mailbox import ascii_address
-from business_accounts.types import CreatedVia, as_one_line
-from business_accounts.wording import WHY_THE_ACCOUNT_EXISTS
+from business_accounts.models.languages import DEFAULT as DEFAULT_LOCALE
+from business_accounts.models.languages import N_, translations, written_instant
+from business_accounts.models.mailbox import ascii_address
+from business_accounts.models.types import CreatedVia, as_one_line
+from business_accounts.models.wording import WHY_THE_ACCOUNT_EXISTS
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2.client import SESV2Client

@@ -9,8 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from business_accounts import api
-from business_accounts.errors import (
+from business_accounts.logic.invitation_email import InvitationEmail, MailDeliveryError, compose
+from business_accounts.logic.limits import admit_email
+from business_accounts.logic.services import Services
+from business_accounts.logic.store import Conflict, Issue, MailCounted
+from business_accounts.logic.tokens import token_hash
+from business_accounts.models import api
+from business_accounts.models.errors import (
     AlreadyRegistered,
     ConcurrentUpdate,
     DomainError,
@@ -19,7 +24,7 @@ from business_accounts.errors import (
     PendingInvitationExists,
     RateLimited,
 )
-from business_accounts.items import (
+from business_accounts.models.items import (
     Account,
     Delivery,
     EmailOwnership,
@@ -28,15 +33,10 @@ from business_accounts.items import (
     MailLog,
     Suppression,
 )
-from business_accounts.languages import chosen
-from business_accounts.lifetime import expiry
-from business_accounts.limits import admit_email
-from business_accounts.mailer import InvitationEmail, MailDeliveryError, compose
+from business_accounts.models.languages import chosen
+from business_accounts.models.lifetime import expiry
+from business_accounts.models.types import AdministratorState, InvitationStatus, sortable_id
 from business_accounts.observability import Metric, count, logger, mask_email
-from business_accounts.services import Services
-from business_accounts.store import Conflict, Issue, MailCounted
-from business_accounts.tokens import token_hash
-from business_accounts.types import AdministratorState, InvitationStatus, sortable_id
 
 
 def once_more_on_conflict[T](operation: Callable[[], T]) -> T:

@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, WithJsonSchema
 
-from business_accounts.countries import COUNTRY_CODES
-from business_accounts.types import (
+from business_accounts.models.countries import COUNTRY_CODES
+from business_accounts.models.types import (
     AccountId,
     AdministratorState,
     CompanyName,

@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from business_accounts import api
-from business_accounts.delivery import (
+from business_accounts.logic.delivery import (
     deliver,
     email_taken,
     new_invitation,
@@ -14,13 +13,14 @@ from business_accounts.delivery import (
     once_more_on_conflict,
     waiting_on,
 )
-from business_accounts.errors import AccountNotFound, IdempotencyKeyReused
-from business_accounts.items import Account, Administrator, ExternalReference
-from business_accounts.languages import chosen
+from business_accounts.logic.services import Services
+from business_accounts.logic.store import EmailTaken
+from business_accounts.models import api
+from business_accounts.models.errors import AccountNotFound, IdempotencyKeyReused
+from business_accounts.models.items import Account, Administrator, ExternalReference
+from business_accounts.models.languages import chosen
+from business_accounts.models.types import AdministratorState, CreatedVia, sortable_id
 from business_accounts.observability import Metric, count, logger, mask_email
-from business_accounts.services import Services
-from business_accounts.store import EmailTaken
-from business_accounts.types import AdministratorState, CreatedVia, sortable_id
 
 
 def register(services: Services, request: api.RegisterRequest, *, accepted: str | None = None) -> api.RegisteredAccount:

@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from business_accounts.languages import DEFAULT as DEFAULT_LOCALE
-from business_accounts.lifetime import epoch, has_expired
-from business_accounts.types import AdministratorState, CreatedVia, DeliveryStatus, InvitationStatus, UtcDateTime
+from business_accounts.models.languages import DEFAULT as DEFAULT_LOCALE
+from business_accounts.models.lifetime import epoch, has_expired
+from business_accounts.models.types import AdministratorState, CreatedVia, DeliveryStatus, InvitationStatus, UtcDateTime
 
 # Sparse index key of pending invitations: present while pending, removed by every other status.
 PENDING_SHARD = "PENDING"

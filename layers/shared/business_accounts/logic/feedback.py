@@ -21,12 +21,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
-from business_accounts.items import Delivery, Suppression
-from business_accounts.mailbox import normalise_email
-from business_accounts.mailer import ACCOUNT_TAG, INVITATION_TAG
+from business_accounts.logic.invitation_email import ACCOUNT_TAG, INVITATION_TAG
+from business_accounts.logic.services import Services
+from business_accounts.models.items import Delivery, Suppression
+from business_accounts.models.mailbox import normalise_email
+from business_accounts.models.types import DeliveryStatus
 from business_accounts.observability import Metric, count, logger, mask_email
-from business_accounts.services import Services
-from business_accounts.types import DeliveryStatus
 
 # The ordering rule's tie-break: how grave each status is, least first.
 SEVERITY = (

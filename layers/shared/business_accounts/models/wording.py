@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from business_accounts.languages import N_
-from business_accounts.types import CreatedVia
+from business_accounts.models.languages import N_
+from business_accounts.models.types import CreatedVia
 
 # One sentence each, so that every language can say it in its own word order (translated where it is said).
 WHY_THE_ACCOUNT_EXISTS = {

@@ -9,8 +9,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from business_accounts.dynamodb import Cancelled, ConditionFailed, DynamoDB, Item, Transaction, names
-from business_accounts.items import (
+from business_accounts.adapters.dynamodb import Cancelled, ConditionFailed, DynamoDB, Item, Transaction, names
+from business_accounts.logic.limits import DAY_SECONDS
+from business_accounts.logic.store import REPLACEABLE, Conflict, EmailTaken, InvitationChanged, Issue, MailCounted
+from business_accounts.models.items import (
     PENDING_SHARD,
     Account,
     Administrator,
@@ -27,10 +29,8 @@ from business_accounts.items import (
     ownership_key,
     suppression_key,
 )
-from business_accounts.lifetime import EXPIRED_AT_NOW, UNEXPIRED_AT_NOW, epoch
-from business_accounts.limits import DAY_SECONDS
-from business_accounts.store import REPLACEABLE, Conflict, EmailTaken, InvitationChanged, Issue, MailCounted
-from business_accounts.types import AdministratorState, InvitationStatus, iso
+from business_accounts.models.lifetime import EXPIRED_AT_NOW, UNEXPIRED_AT_NOW, epoch
+from business_accounts.models.types import AdministratorState, InvitationStatus, iso
 
 BY_ACCOUNT_INDEX = "by-account"
 PENDING_BY_EXPIRY_INDEX = "pending-by-expiry"

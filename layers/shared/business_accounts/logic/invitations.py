@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from business_accounts import api
-from business_accounts.delivery import (
+from business_accounts.logic.delivery import (
     admit,
     deliver,
     email_taken,
@@ -16,7 +15,11 @@ from business_accounts.delivery import (
     reissue,
     shown,
 )
-from business_accounts.errors import (
+from business_accounts.logic.services import Services
+from business_accounts.logic.store import InvitationChanged, MailCounted
+from business_accounts.logic.tokens import token_hash
+from business_accounts.models import api
+from business_accounts.models.errors import (
     AccountNotFound,
     AlreadyMember,
     ConcurrentUpdate,
@@ -29,13 +32,10 @@ from business_accounts.errors import (
     InvitationSuperseded,
     NotInvited,
 )
-from business_accounts.items import Delivery, Invitation
-from business_accounts.languages import chosen
+from business_accounts.models.items import Delivery, Invitation
+from business_accounts.models.languages import chosen
+from business_accounts.models.types import AdministratorState, InvitationStatus
 from business_accounts.observability import Metric, count, logger, mask_email
-from business_accounts.services import Services
-from business_accounts.store import InvitationChanged, MailCounted
-from business_accounts.tokens import token_hash
-from business_accounts.types import AdministratorState, InvitationStatus
 
 _UNUSABLE: dict[InvitationStatus, type[DomainError]] = {
     InvitationStatus.ACCEPTED: InvitationAlreadyAccepted,

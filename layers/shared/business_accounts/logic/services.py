@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
-from business_accounts import tokens
-from business_accounts.config import Settings, load_settings
-from business_accounts.dynamodb import DynamoDB
-from business_accounts.dynamodb_store import DynamoStore
-from business_accounts.mailer import Mailer, SesMailer
-from business_accounts.store import Store
+from business_accounts.adapters.dynamodb import DynamoDB
+from business_accounts.adapters.dynamodb_store import DynamoStore
+from business_accounts.logic import tokens
+from business_accounts.logic.invitation_email import Mailer, SesMailer
+from business_accounts.logic.store import Store
+from business_accounts.models.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

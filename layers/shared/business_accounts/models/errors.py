@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from business_accounts.api import (
+from business_accounts.models.api import (
     AlreadyRegisteredBody,
     ErrorBody,
     FieldError,

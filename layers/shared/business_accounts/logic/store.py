@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from business_accounts.items import (
+from business_accounts.models.items import (
     Account,
     Administrator,
     Delivery,
@@ -21,7 +21,7 @@ from business_accounts.items import (
     MailLog,
     Suppression,
 )
-from business_accounts.types import InvitationStatus
+from business_accounts.models.types import InvitationStatus
 
 
 class Conflict(Exception):

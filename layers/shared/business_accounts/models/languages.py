@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # catalog in locales/ (docs/design.md, "Adding a language") and its tag on this line.
 SUPPORTED = ("en", "de", "fr", "es", "it", "ja", "zh-Hans", "pt-BR", "nl")
 DEFAULT = "en"  # the language the texts are written in: it has no catalog
-CATALOGS = Path(__file__).parent / "locales"
+CATALOGS = Path(__file__).parents[1] / "locales"
 # Chinese written in Traditional characters: Simplified is not what such a reader asked for.
 _TRADITIONAL_CHINESE = re.compile(r"^zh-(hant|tw|hk|mo)(-|$)")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from business_accounts.errors import RateLimited
-from business_accounts.items import MailLog
+from business_accounts.models.errors import RateLimited
+from business_accounts.models.items import MailLog
 
 DAY_SECONDS = 86_400
 

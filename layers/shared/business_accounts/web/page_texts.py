@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from business_accounts.languages import N_
+from business_accounts.models.languages import N_
 
 # Shared by both pages: the language switcher, expiry times (each already names its zone), a countdown's end, and
 # why no invitation email is sent.

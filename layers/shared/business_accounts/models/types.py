@@ -15,10 +15,10 @@ from urllib.parse import unquote
 
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
-from business_accounts.languages import SUPPORTED, is_supported
-from business_accounts.mailbox import MAX_LENGTH as EMAIL_MAX_LENGTH
-from business_accounts.mailbox import SCHEMA_PATTERN as EMAIL_PATTERN
-from business_accounts.mailbox import normalise_email
+from business_accounts.models.languages import SUPPORTED, is_supported
+from business_accounts.models.mailbox import MAX_LENGTH as EMAIL_MAX_LENGTH
+from business_accounts.models.mailbox import SCHEMA_PATTERN as EMAIL_PATTERN
+from business_accounts.models.mailbox import normalise_email
 
 EXAMPLE_EMAIL = "jane.doe@example.com"
 

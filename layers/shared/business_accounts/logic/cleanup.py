@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import batched
 
+from business_accounts.logic.services import Services
 from business_accounts.observability import Metric, count, logger
-from business_accounts.services import Services
 
 WORKERS = 8  # concurrent conditional updates: enough to hide DynamoDB's latency, well under its limits
 BATCH = 4 * WORKERS  # invitations started together, between two looks at the time left

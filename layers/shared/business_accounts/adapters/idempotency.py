@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import P
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from business_accounts.errors import IdempotencyKeyReused, RequestInProgress, ServiceUnavailable
+from business_accounts.models.errors import IdempotencyKeyReused, RequestInProgress, ServiceUnavailable
 
 
 @cache
