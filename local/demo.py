@@ -8,9 +8,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from business_accounts.adapters.keys import (
+    PENDING_SHARD,
+    account_key,
+    administrator_key,
+    ownership_key,
+    suppression_key,
+)
 from business_accounts.logic.tokens import new_token, token_hash
 from business_accounts.models.items import (
-    PENDING_SHARD,
     Account,
     Administrator,
     Delivery,
@@ -18,10 +24,6 @@ from business_accounts.models.items import (
     Invitation,
     Item,
     Suppression,
-    account_key,
-    administrator_key,
-    ownership_key,
-    suppression_key,
 )
 from business_accounts.models.types import AdministratorState, CreatedVia, Email, InvitationStatus, sortable_id
 from local.cloudformation import Stack

@@ -4,8 +4,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from business_accounts.adapters.wiring import services
 from business_accounts.logic import cleanup
-from business_accounts.logic.services import services
 from business_accounts.observability import logger, metrics, tracer
 
 

@@ -8,8 +8,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from business_accounts.adapters.wiring import services
 from business_accounts.logic import accounts, feedback, invitations
-from business_accounts.logic.services import services
 from business_accounts.models.api import (
     AccountDetails,
     InvitationPage,

@@ -5,8 +5,8 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from business_accounts.adapters.wiring import services
 from business_accounts.logic import invitations
-from business_accounts.logic.services import services
 from business_accounts.models.api import AcceptedInvitation, InvitationPreview, RenewedInvitation, TokenRequest
 from business_accounts.models.errors import (
     SENDING,

@@ -6,8 +6,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from business_accounts.adapters.wiring import services
 from business_accounts.logic import invitations
-from business_accounts.logic.services import services
 from business_accounts.models.api import EmailRequest, InvitationSent
 from business_accounts.models.errors import (
     SENDING,

@@ -7,8 +7,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from business_accounts.adapters.idempotency import idempotently
+from business_accounts.adapters.wiring import services
 from business_accounts.logic import accounts
-from business_accounts.logic.services import services
 from business_accounts.models.api import RegisteredAccount, RegisterRequest
 from business_accounts.models.errors import (
     AlreadyRegistered,

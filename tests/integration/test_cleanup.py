@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from business_accounts.logic.services import Services, dynamodb_client
+from business_accounts.adapters.wiring import dynamodb_client
+from business_accounts.logic.services import Services
 from tests.support.api import Api
 from tests.support.aws import TABLE_NAMES, Requests, stored_invitation
 from tests.support.events import LambdaContext, load_event

@@ -12,7 +12,8 @@ from unittest.mock import patch
 import pytest
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
-from business_accounts.logic.services import Services, dynamodb_client, services
+from business_accounts.adapters.wiring import dynamodb_client, services
+from business_accounts.logic.services import Services
 from tests.support.answers import assert_bare_server_error, assert_declares_json
 from tests.support.api import Api
 from tests.support.aws import sent_emails

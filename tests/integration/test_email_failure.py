@@ -13,8 +13,9 @@ import boto3
 import pytest
 from botocore.exceptions import BotoCoreError, EndpointConnectionError, ReadTimeoutError
 
+from business_accounts.adapters.wiring import services, sesv2_client
 from business_accounts.logic.invitation_email import ComposedEmail, InvitationEmail, MailDeliveryError
-from business_accounts.logic.services import Services, services, sesv2_client
+from business_accounts.logic.services import Services
 from tests.support.answers import assert_declares_json
 from tests.support.api import Answer, Api
 from tests.support.aws import REGION, TABLE_NAMES, emails_to, sent_emails, stored_account_ids

@@ -10,12 +10,11 @@ from datetime import datetime, timedelta
 import boto3
 import pytest
 
-from business_accounts.logic.services import build_services
+from business_accounts.adapters.wiring import build_services, load_settings
 from business_accounts.logic.store import Conflict, EmailTaken, InvitationChanged, Issue, MailCounted, Store
 from business_accounts.logic.tokens import token_hash
 from business_accounts.models.items import Account, Administrator, Delivery, Invitation, MailLog, Suppression
 from business_accounts.models.lifetime import expiry
-from business_accounts.models.settings import load_settings
 from business_accounts.models.types import AdministratorState, CreatedVia, DeliveryStatus, InvitationStatus, sortable_id
 from tests.support.environment import TABLE_NAMES
 from tests.support.fakes import START

@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import BotoCoreError
 from botocore.stub import Stubber
 
-from business_accounts.logic.services import sesv2_client
+from business_accounts.adapters.wiring import sesv2_client
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any, ClassVar
 
-from business_accounts.logic.services import dynamodb_client
+from business_accounts.adapters.wiring import dynamodb_client
 from business_accounts.web.http import JsonRequest, json_object
 from tests.support.api import Answer, Api
 from tools.functions import Function, load_module

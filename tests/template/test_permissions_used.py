@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from business_accounts.adapters.wiring import dynamodb_client, services
 from business_accounts.logic.invitation_email import MailDeliveryError
-from business_accounts.logic.services import Services, dynamodb_client, services
+from business_accounts.logic.services import Services
 from tests.support.api import Api, routes
 from tests.support.events import LambdaContext
 from tests.support.fakes import FakeClock

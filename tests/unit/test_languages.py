@@ -11,10 +11,15 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
-from business_accounts.models import languages
-from business_accounts.models.languages import CATALOGS, DEFAULT, SUPPORTED, chosen, closest, negotiate, written_instant
+from business_accounts.logic import translation
+from business_accounts.logic.translation import CATALOGS, written_instant
+from business_accounts.models.languages import DEFAULT, SUPPORTED, chosen, closest, negotiate
 
-TRANSLATED = ("logic/invitation_email.py", "models/wording.py", "web/page_texts.py")  # as the Makefile's `catalogs` target extracts them
+TRANSLATED = (
+    "logic/invitation_email.py",
+    "models/wording.py",
+    "web/page_texts.py",
+)  # as the Makefile's `catalogs` target extracts them
 OTHERS = [locale for locale in SUPPORTED if locale != DEFAULT]
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
@@ -62,7 +67,7 @@ def test_catalog_translates_every_text_of_the_template_with_the_same_placeholder
 
 @pytest.mark.parametrize("locale", OTHERS)
 def test_catalog_compiled_says_every_text_in_its_own_words(locale: str) -> None:
-    say = languages.translations(locale).gettext
+    say = translation.translations(locale).gettext
 
     untranslated = [message_id for message_id in template_ids() if say(message_id) == message_id]
 

@@ -11,6 +11,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from business_accounts.adapters.ses import SesMailer
 from business_accounts.logic import invitation_email
 from business_accounts.logic.invitation_email import (
     COPY_THE_LINK,
@@ -23,11 +24,11 @@ from business_accounts.logic.invitation_email import (
     WHY_THE_ACCOUNT_EXISTS,
     InvitationEmail,
     MailDeliveryError,
-    SesMailer,
     compose,
     render_invitation,
 )
-from business_accounts.models.languages import DEFAULT, SUPPORTED, translations, written_instant
+from business_accounts.logic.translation import translations, written_instant
+from business_accounts.models.languages import DEFAULT, SUPPORTED
 from business_accounts.models.types import CreatedVia
 
 INVITATION = InvitationEmail(

@@ -7,13 +7,19 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-
-from business_accounts.adapters.dynamodb import Cancelled, ConditionFailed, DynamoDB, Item, Transaction, names
-from business_accounts.logic.limits import DAY_SECONDS
+from business_accounts.adapters.dynamodb import Cancelled, ConditionFailed, DynamoDB, Transaction, names
+from business_accounts.adapters.dynamodb_parts import Parts, stored
+from business_accounts.adapters.keys import (
+    PENDING_SHARD,
+    account_key,
+    administrator_key,
+    external_reference_key,
+    mail_log_key,
+    ownership_key,
+    suppression_key,
+)
 from business_accounts.logic.store import REPLACEABLE, Conflict, EmailTaken, InvitationChanged, Issue, MailCounted
 from business_accounts.models.items import (
-    PENDING_SHARD,
     Account,
     Administrator,
     Delivery,
@@ -22,12 +28,6 @@ from business_accounts.models.items import (
     Invitation,
     MailLog,
     Suppression,
-    account_key,
-    administrator_key,
-    external_reference_key,
-    mail_log_key,
-    ownership_key,
-    suppression_key,
 )
 from business_accounts.models.lifetime import EXPIRED_AT_NOW, UNEXPIRED_AT_NOW, epoch
 from business_accounts.models.types import AdministratorState, InvitationStatus, iso
@@ -39,10 +39,6 @@ _OWNER, _MAIL_LOG, _SUPPRESSION = ownership_key("")["sk"], mail_log_key("")["sk"
 _OUTRANKS = "(attribute_not_exists({path}) OR {path}.#rank < :rank)"
 
 
-def _stored(model: BaseModel) -> Item:
-    return model.model_dump(mode="json", exclude_none=True)
-
-
 class DynamoStore:
     """The accounts table (accounts, administrators, email ownership, mail logs) and the invitations table."""
 
@@ -52,7 +48,9 @@ class DynamoStore:
         self._db = dynamodb
         self._accounts = accounts_table
         self._invitations = invitations_table
-        self._retention_seconds = retention_seconds  # an expired link still explains itself this long
+        self._parts = Parts(
+            accounts_table=accounts_table, invitations_table=invitations_table, retention_seconds=retention_seconds
+        )
 
     # --- Reads ---
 
@@ -149,9 +147,9 @@ class DynamoStore:
             created_via=account.created_via,
             state=AdministratorState.ACTIVE,
         )
-        self._claim_email(transaction, ownership)
-        self._put_account(transaction, account)
-        self._put_administrator(transaction, administrator)
+        self._parts.claim_email(transaction, ownership)
+        self._parts.put_account(transaction, account)
+        self._parts.put_administrator(transaction, administrator)
         try:
             self._db.transact(transaction)
         except Cancelled as cancelled:
@@ -167,18 +165,18 @@ class DynamoStore:
                 TableName=self._accounts,
                 Item={
                     **external_reference_key(issue.external_reference.reference),
-                    **_stored(issue.external_reference),
+                    **stored(issue.external_reference),
                 },
                 ConditionExpression="attribute_not_exists(pk)",
             )
         if issue.new_account:
-            self._put_account(transaction, issue.new_account)
+            self._parts.put_account(transaction, issue.new_account)
         if issue.ownership_before is None:
-            self._claim_email(transaction, issue.ownership)
+            self._parts.claim_email(transaction, issue.ownership)
             invitee = Administrator(
                 account_id=invitation.account_id, email=invitation.email, state=AdministratorState.INVITED
             )
-            self._put_administrator(transaction, invitee)
+            self._parts.put_administrator(transaction, invitee)
             if issue.new_account is None:
                 transaction.add(
                     "account",
@@ -188,17 +186,19 @@ class DynamoStore:
                     ConditionExpression="attribute_exists(pk)",
                 )
         else:
-            self._repoint_email(transaction, before=issue.ownership_before, after=issue.ownership)
+            self._parts.repoint_email(transaction, before=issue.ownership_before, after=issue.ownership)
             if replaced := issue.ownership_before.invitation_token_hash:
-                self._set_status(transaction, "replaced", replaced, InvitationStatus.SUPERSEDED, expected=REPLACEABLE)
+                self._parts.set_status(
+                    transaction, "replaced", replaced, InvitationStatus.SUPERSEDED, expected=REPLACEABLE
+                )
         transaction.add(
             "invitation",
             "Put",
             TableName=self._invitations,
-            Item=self._invitation_item(invitation),
+            Item=self._parts.invitation_item(invitation),
             ConditionExpression="attribute_not_exists(token_hash)",
         )
-        self._count_mail(transaction, before=issue.mail_before, after=issue.mail_after)
+        self._parts.count_mail(transaction, before=issue.mail_before, after=issue.mail_after)
         transaction.add(  # a complaint recorded since the email was read stops this one too
             "suppression",
             "ConditionCheck",
@@ -227,12 +227,12 @@ class DynamoStore:
         if issue.new_account:
             transaction.add("account", "Delete", TableName=self._accounts, Key=account_key(invitation.account_id))
         if issue.ownership_before is None:
-            self._free_email(transaction, invitation)
+            self._parts.free_email(transaction, invitation)
         else:
-            self._repoint_email(transaction, before=issue.ownership, after=issue.ownership_before)
+            self._parts.repoint_email(transaction, before=issue.ownership, after=issue.ownership_before)
             if replaced := issue.ownership_before.invitation_token_hash:
                 # Back to pending even if the cleanup had marked it expired: expiry is decided on read anyway.
-                self._set_status(
+                self._parts.set_status(
                     transaction, "replaced", replaced, InvitationStatus.PENDING, expected=(InvitationStatus.SUPERSEDED,)
                 )
         transaction.add(
@@ -244,12 +244,12 @@ class DynamoStore:
             ExpressionAttributeNames=names("status"),
             ExpressionAttributeValues={":pending": InvitationStatus.PENDING.value},
         )
-        self._count_mail(transaction, before=issue.mail_after, after=issue.mail_before)
+        self._parts.count_mail(transaction, before=issue.mail_after, after=issue.mail_before)
         self._transact_or_conflict(transaction)
 
     def record_mail(self, before: MailLog, after: MailLog) -> None:
         transaction = Transaction()
-        self._count_mail(transaction, before=before, after=after)
+        self._parts.count_mail(transaction, before=before, after=after)
         try:
             self._db.transact(transaction)
         except Cancelled as cancelled:
@@ -309,10 +309,10 @@ class DynamoStore:
 
     def revoke(self, invitation: Invitation) -> None:
         transaction = Transaction()
-        self._set_status(
+        self._parts.set_status(
             transaction, "invitation", invitation.token_hash, InvitationStatus.REVOKED, expected=REPLACEABLE
         )
-        self._free_email(transaction, invitation)
+        self._parts.free_email(transaction, invitation)
         self._transact_or_conflict(transaction)
 
     def expire(self, token_hash: str, now: datetime) -> bool:
@@ -337,7 +337,7 @@ class DynamoStore:
 
     def record_delivery(self, invitation: Invitation, delivery: Delivery) -> bool:
         """Two conditional updates, each safe alone: a retry after a failure between them repeats both."""
-        values = {":delivery": _stored(delivery), ":rank": delivery.rank}
+        values = {":delivery": stored(delivery), ":rank": delivery.rank}
         try:
             self._db.update(
                 TableName=self._invitations,
@@ -368,7 +368,7 @@ class DynamoStore:
         try:
             self._db.put(
                 TableName=self._accounts,
-                Item={**suppression_key(suppression.email), **_stored(suppression)},
+                Item={**suppression_key(suppression.email), **stored(suppression)},
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ConditionFailed:
@@ -385,109 +385,6 @@ class DynamoStore:
             self._db.transact(transaction)
         except Cancelled as cancelled:
             raise Conflict() from cancelled
-
-    def _claim_email(self, transaction: Transaction, ownership: EmailOwnership) -> None:
-        transaction.add(
-            "ownership",
-            "Put",
-            TableName=self._accounts,
-            Item={**ownership_key(ownership.email), **_stored(ownership)},
-            ConditionExpression="attribute_not_exists(pk)",
-        )
-
-    def _repoint_email(self, transaction: Transaction, *, before: EmailOwnership, after: EmailOwnership) -> None:
-        transaction.add(
-            "ownership",
-            "Put",
-            TableName=self._accounts,
-            Item={**ownership_key(after.email), **_stored(after)},
-            ConditionExpression="account_id = :account_id AND #state = :invited AND invitation_id = :invitation_id",
-            ExpressionAttributeNames=names("state"),
-            ExpressionAttributeValues={
-                ":account_id": before.account_id,
-                ":invited": AdministratorState.INVITED.value,
-                ":invitation_id": before.invitation_id,
-            },
-        )
-
-    def _free_email(self, transaction: Transaction, invitation: Invitation) -> None:
-        """The email belongs to no account again: its ownership and its invited administrator entry go."""
-        transaction.add(
-            "ownership",
-            "Delete",
-            TableName=self._accounts,
-            Key=ownership_key(invitation.email),
-            ConditionExpression="invitation_id = :invitation_id",
-            ExpressionAttributeValues={":invitation_id": invitation.invitation_id},
-        )
-        transaction.add(
-            "administrator",
-            "Delete",
-            TableName=self._accounts,
-            Key=administrator_key(invitation.account_id, invitation.email),
-            ConditionExpression="#state = :invited",
-            ExpressionAttributeNames=names("state"),
-            ExpressionAttributeValues={":invited": AdministratorState.INVITED.value},
-        )
-
-    def _put_account(self, transaction: Transaction, account: Account) -> None:
-        transaction.add(
-            "account",
-            "Put",
-            TableName=self._accounts,
-            Item={**account_key(account.account_id), **_stored(account)},
-            ConditionExpression="attribute_not_exists(pk)",
-        )
-
-    def _put_administrator(self, transaction: Transaction, administrator: Administrator) -> None:
-        transaction.add(
-            "administrator",
-            "Put",
-            TableName=self._accounts,
-            Item={**administrator_key(administrator.account_id, administrator.email), **_stored(administrator)},
-        )
-
-    def _count_mail(self, transaction: Transaction, *, before: MailLog, after: MailLog) -> None:
-        """The mail log goes from `before` to `after`, only if it is still `before` (its version)."""
-        condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
-        if before.version:
-            condition = {"ConditionExpression": "version = :version"}
-            condition["ExpressionAttributeValues"] = {":version": before.version}
-        if after.version == 0:
-            transaction.add("mail_log", "Delete", TableName=self._accounts, Key=mail_log_key(after.email), **condition)
-            return
-        item = {**mail_log_key(after.email), **_stored(after), "sent_at": list(after.sent_at)}
-        if after.sent_at:
-            item["ttl"] = after.sent_at[-1] + DAY_SECONDS  # the log means nothing a day after its last email
-        transaction.add("mail_log", "Put", TableName=self._accounts, Item=item, **condition)
-
-    def _set_status(
-        self,
-        transaction: Transaction,
-        part: str,
-        token_hash: str,
-        status: InvitationStatus,
-        *,
-        expected: tuple[InvitationStatus, ...],
-    ) -> None:
-        pending = status is InvitationStatus.PENDING  # only pending invitations are in the cleanup's index
-        values: dict[str, Any] = {":status": status.value} | ({":shard": PENDING_SHARD} if pending else {})
-        values |= {f":expected{index}": value.value for index, value in enumerate(expected)}
-        transaction.add(
-            part,
-            "Update",
-            TableName=self._invitations,
-            Key={"token_hash": token_hash},
-            UpdateExpression="SET #status = :status"
-            + (", pending_shard = :shard" if pending else " REMOVE pending_shard"),
-            ConditionExpression=f"#status IN ({', '.join(f':expected{index}' for index in range(len(expected)))})",
-            ExpressionAttributeNames=names("status"),
-            ExpressionAttributeValues=values,
-        )
-
-    def _invitation_item(self, invitation: Invitation) -> Item:
-        item = _stored(invitation) | {"ttl": invitation.expires_epoch + self._retention_seconds}
-        return item | ({"pending_shard": PENDING_SHARD} if invitation.status is InvitationStatus.PENDING else {})
 
 
 def _email_taken(cancelled: Cancelled) -> EmailTaken | None:

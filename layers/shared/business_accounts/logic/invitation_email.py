@@ -1,26 +1,21 @@
-"""The invitation email: its words (text and HTML), the whole message built before anything is written, and SES v2."""
+"""The invitation email: its words (text and HTML), and the whole MIME message built before anything is written."""
 
 from __future__ import annotations
 
 import email.policy
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from html import escape
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Protocol
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from business_accounts.logic.translation import translations, written_instant
 from business_accounts.models.languages import DEFAULT as DEFAULT_LOCALE
-from business_accounts.models.languages import N_, translations, written_instant
+from business_accounts.models.languages import N_
 from business_accounts.models.mailbox import ascii_address
 from business_accounts.models.types import CreatedVia, as_one_line
 from business_accounts.models.wording import WHY_THE_ACCOUNT_EXISTS
-
-if TYPE_CHECKING:
-    from mypy_boto3_sesv2.client import SESV2Client
 
 
 @dataclass(frozen=True)
@@ -153,30 +148,3 @@ def compose(email: InvitationEmail, *, sender: str) -> ComposedEmail:
     message.set_content(rendered.text, cte="quoted-printable")  # 7-bit on the wire, whatever the language
     message.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
     return ComposedEmail(invitation=email, recipient=recipient, mime=message.as_bytes())
-
-
-class SesMailer:
-    """Sends invitation emails with SES v2 `SendEmail`, from the verified sender identity."""
-
-    def __init__(self, client: Callable[[], SESV2Client], *, sender: str, configuration_set: str | None) -> None:
-        self._client = client
-        self._sender = sender
-        self._configuration_set = configuration_set
-
-    def send(self, email: ComposedEmail) -> None:
-        request: dict[str, Any] = {
-            "FromEmailAddress": self._sender,
-            "Destination": {"ToAddresses": [email.recipient]},
-            "Content": {"Raw": {"Data": email.mime}},  # text and HTML as one multipart/alternative
-            "EmailTags": [
-                {"Name": CATEGORY_TAG, "Value": "invitation"},
-                {"Name": INVITATION_TAG, "Value": email.invitation.invitation_id},
-                {"Name": ACCOUNT_TAG, "Value": email.invitation.account_id},
-            ],
-        }
-        if self._configuration_set:
-            request["ConfigurationSetName"] = self._configuration_set
-        try:
-            self._client().send_email(**request)
-        except (ClientError, BotoCoreError) as error:
-            raise MailDeliveryError(type(error).__name__) from error

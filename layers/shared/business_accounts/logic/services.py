@@ -5,22 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
-from typing import TYPE_CHECKING
 
-import boto3
-from botocore.config import Config
-
-from business_accounts.adapters.dynamodb import DynamoDB
-from business_accounts.adapters.dynamodb_store import DynamoStore
 from business_accounts.logic import tokens
-from business_accounts.logic.invitation_email import Mailer, SesMailer
+from business_accounts.logic.invitation_email import Mailer
 from business_accounts.logic.store import Store
-from business_accounts.models.settings import Settings, load_settings
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.client import DynamoDBClient
-    from mypy_boto3_sesv2.client import SESV2Client
+from business_accounts.models.settings import Settings
 
 
 def utc_now() -> datetime:
@@ -34,50 +23,3 @@ class Services:
     mailer: Mailer
     clock: Callable[[], datetime] = utc_now
     new_token: Callable[[], str] = tokens.new_token
-
-
-# An unreachable or slow AWS endpoint fails well inside the functions' 10 s timeout, as 503 with Retry-After.
-AWS_CALLS = Config(connect_timeout=1, read_timeout=3, retries={"mode": "standard", "total_max_attempts": 2})
-
-
-@cache
-def dynamodb_client() -> DynamoDBClient:
-    client: DynamoDBClient = boto3.client("dynamodb", config=AWS_CALLS)
-    return client
-
-
-@cache
-def sesv2_client() -> SESV2Client:
-    client: SESV2Client = boto3.client("sesv2", config=AWS_CALLS)
-    return client
-
-
-def build_services(settings: Settings) -> Services:
-    """The deployed collaborators; each AWS client is built on its first call, so a function builds only its own."""
-    store = DynamoStore(
-        DynamoDB(dynamodb_client),
-        accounts_table=settings.accounts_table,
-        invitations_table=settings.invitations_table,
-        retention_seconds=settings.invitation_retention_seconds,
-    )
-    mailer = SesMailer(sesv2_client, sender=settings.sender_email, configuration_set=settings.ses_configuration_set)
-    return Services(settings=settings, store=store, mailer=mailer)
-
-
-class _Runtime:
-    """This function instance's collaborators: built on first use and kept while it is warm; tests put in their own."""
-
-    def __init__(self) -> None:
-        self._services: Services | None = None
-
-    def __call__(self) -> Services:
-        if self._services is None:
-            self._services = build_services(load_settings())
-        return self._services
-
-    def use(self, replacement: Services | None) -> None:
-        """Serve `replacement` from now on; None goes back to building from the environment."""
-        self._services = replacement
-
-
-services = _Runtime()

@@ -1,4 +1,4 @@
-"""Stored items of the accounts and invitations tables, with their keys; never returned from the API as they are."""
+"""Stored items of the accounts and invitations tables; never returned from the API as they are."""
 
 from __future__ import annotations
 
@@ -11,43 +11,12 @@ from business_accounts.models.languages import DEFAULT as DEFAULT_LOCALE
 from business_accounts.models.lifetime import epoch, has_expired
 from business_accounts.models.types import AdministratorState, CreatedVia, DeliveryStatus, InvitationStatus, UtcDateTime
 
-# Sparse index key of pending invitations: present while pending, removed by every other status.
-PENDING_SHARD = "PENDING"
-
 
 class Item(BaseModel):
     """A stored item; unknown attributes (keys, TTL) are ignored when read back. Built on first use, so a
     function builds only the items it reads or writes when it starts."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-
-# --- Accounts table: pk/sk ---
-
-
-def account_key(account_id: str) -> dict[str, str]:
-    return {"pk": f"ACCOUNT#{account_id}", "sk": "ACCOUNT"}
-
-
-def administrator_key(account_id: str, email: str) -> dict[str, str]:
-    return {"pk": f"ACCOUNT#{account_id}", "sk": f"ADMIN#{email}"}
-
-
-def ownership_key(email: str) -> dict[str, str]:
-    return {"pk": f"EMAIL#{email}", "sk": "OWNER"}
-
-
-def mail_log_key(email: str) -> dict[str, str]:
-    return {"pk": f"EMAIL#{email}", "sk": "MAIL_LOG"}
-
-
-def external_reference_key(reference: str) -> dict[str, str]:
-    return {"pk": f"EXTREF#{reference}", "sk": "EXTREF"}
-
-
-def suppression_key(email: str) -> dict[str, str]:
-    """In the email's partition, so the one query that reads its ownership and mail log finds it too."""
-    return {"pk": f"EMAIL#{email}", "sk": "SUPPRESSION"}
 
 
 class Delivery(Item):

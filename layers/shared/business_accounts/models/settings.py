@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from functools import cache
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -36,9 +34,3 @@ class Settings(BaseModel):
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
         names = cls.model_fields.keys()
         return cls.model_validate({name: environ[name.upper()] for name in names if name.upper() in environ})
-
-
-@cache
-def load_settings() -> Settings:
-    """The settings of this function instance, read on first use."""
-    return Settings.from_environ(os.environ)

@@ -20,10 +20,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model
 
+from business_accounts.adapters.wiring import load_settings
 from business_accounts.models.api import ErrorBody, FieldError
 from business_accounts.models.errors import DomainError, InternalError, RouteNotFound, ValidationFailed
 from business_accounts.models.languages import SUPPORTED
-from business_accounts.models.settings import load_settings
 from business_accounts.observability import logger
 
 JSON = "application/json"

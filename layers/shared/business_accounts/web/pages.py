@@ -29,8 +29,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
-from business_accounts.models.languages import DEFAULT, SUPPORTED, negotiate, translated
-from business_accounts.models.settings import load_settings
+from business_accounts.adapters.wiring import load_settings
+from business_accounts.logic.translation import translated
+from business_accounts.models.languages import DEFAULT, SUPPORTED, negotiate
 from business_accounts.models.wording import WHY_THE_ACCOUNT_EXISTS
 from business_accounts.web.http import create_app
 

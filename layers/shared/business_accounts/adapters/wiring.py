@@ -1,0 +1,77 @@
+"""The deployed wiring: settings read from the environment, the AWS clients, and the Services built from them.
+
+Handlers take their collaborators from here (`services()`); the logic never imports this module, so importing
+the logic never imports boto3.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+from business_accounts.adapters.dynamodb import DynamoDB
+from business_accounts.adapters.dynamodb_store import DynamoStore
+from business_accounts.adapters.ses import SesMailer
+from business_accounts.logic.services import Services
+from business_accounts.models.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_sesv2.client import SESV2Client
+
+
+@cache
+def load_settings() -> Settings:
+    """The settings of this function instance, read on first use."""
+    return Settings.from_environ(os.environ)
+
+
+# An unreachable or slow AWS endpoint fails well inside the functions' 10 s timeout, as 503 with Retry-After.
+AWS_CALLS = Config(connect_timeout=1, read_timeout=3, retries={"mode": "standard", "total_max_attempts": 2})
+
+
+@cache
+def dynamodb_client() -> DynamoDBClient:
+    client: DynamoDBClient = boto3.client("dynamodb", config=AWS_CALLS)
+    return client
+
+
+@cache
+def sesv2_client() -> SESV2Client:
+    client: SESV2Client = boto3.client("sesv2", config=AWS_CALLS)
+    return client
+
+
+def build_services(settings: Settings) -> Services:
+    """The deployed collaborators; each AWS client is built on its first call, so a function builds only its own."""
+    store = DynamoStore(
+        DynamoDB(dynamodb_client),
+        accounts_table=settings.accounts_table,
+        invitations_table=settings.invitations_table,
+        retention_seconds=settings.invitation_retention_seconds,
+    )
+    mailer = SesMailer(sesv2_client, sender=settings.sender_email, configuration_set=settings.ses_configuration_set)
+    return Services(settings=settings, store=store, mailer=mailer)
+
+
+class _Runtime:
+    """This function instance's collaborators: built on first use and kept while it is warm; tests put in their own."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    def __call__(self) -> Services:
+        if self._services is None:
+            self._services = build_services(load_settings())
+        return self._services
+
+    def use(self, replacement: Services | None) -> None:
+        """Serve `replacement` from now on; None goes back to building from the environment."""
+        self._services = replacement
+
+
+services = _Runtime()
