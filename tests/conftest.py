@@ -13,7 +13,8 @@ import pytest
 from hypothesis import settings
 
 from business_accounts.adapters import idempotency
-from business_accounts.adapters.wiring import build_services, dynamodb_client, load_settings, services, sesv2_client
+from business_accounts.adapters.environment import load_settings
+from business_accounts.adapters.wiring import build_services, dynamodb_client, services, sesv2_client
 from business_accounts.logic.services import Services
 from tests.support.environment import ENVIRONMENT
 from tests.support.fakes import FakeClock, RecordingMailer, SequentialTokens

@@ -26,7 +26,7 @@ def api_event(
     body: Any = None,
     path_parameters: dict[str, str] | None = None,
     query: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: dict[str, str | None] | None = None,
     raw_body: bytes | None = None,
 ) -> dict[str, Any]:
     """A REST API proxy event for `resource` (with `{name}` placeholders filled from `path_parameters`).
@@ -34,7 +34,8 @@ def api_event(
     `raw_body` is sent as API Gateway sends bytes that are not UTF-8: base64, with `isBase64Encoded`.
     """
     path = resource.format(**(path_parameters or {}))
-    all_headers = {"Content-Type": "application/json", "Host": "api.example.com", **(headers or {})}
+    sent = {"Content-Type": "application/json", "Host": "api.example.com", **(headers or {})}
+    all_headers = {name: value for name, value in sent.items() if value is not None}  # None: not sent at all
     request_id = str(uuid.uuid4())
     return {
         "resource": resource,

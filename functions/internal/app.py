@@ -29,6 +29,7 @@ from business_accounts.models.errors import (
     InvitationNotInAccount,
     InvitationSuperseded,
     ServiceUnavailable,
+    UnsupportedMediaType,
 )
 from business_accounts.models.languages import negotiate
 from business_accounts.models.types import AccountId, InvitationId, InvitationStatus, PathEmail
@@ -47,6 +48,7 @@ NEW_ACCOUNT = "$response.body#/account_id"
     responses=answers(
         201,
         ProvisionedAccount,
+        UnsupportedMediaType,
         *EMAIL_TAKEN,
         IdempotencyKeyReused,
         *SENDING,
@@ -81,6 +83,7 @@ def get_account(account_id: Annotated[AccountId, Path()]) -> AccountDetails:
     responses=answers(
         201,
         PendingInvitation,
+        UnsupportedMediaType,
         AccountNotFound,
         AlreadyMember,
         *EMAIL_TAKEN,

@@ -12,6 +12,7 @@ from business_accounts.models.errors import (
     SENDING,
     UNUSABLE_LINK,
     ConcurrentUpdate,
+    UnsupportedMediaType,
 )
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.web.http import answers, create_app
@@ -22,7 +23,7 @@ app = create_app()
 @app.post(
     "/v1/invitations/preview",
     operation_id="preview",
-    responses=answers(200, InvitationPreview, *UNUSABLE_LINK),
+    responses=answers(200, InvitationPreview, UnsupportedMediaType, *UNUSABLE_LINK),
     tags=["Invitation links"],
 )
 def preview(request: TokenRequest) -> InvitationPreview:
@@ -32,7 +33,7 @@ def preview(request: TokenRequest) -> InvitationPreview:
 @app.post(
     "/v1/invitations/accept",
     operation_id="accept",
-    responses=answers(200, AcceptedInvitation, *UNUSABLE_LINK, ConcurrentUpdate),
+    responses=answers(200, AcceptedInvitation, UnsupportedMediaType, *UNUSABLE_LINK, ConcurrentUpdate),
     tags=["Invitation links"],
 )
 def accept(request: TokenRequest) -> AcceptedInvitation:
@@ -43,7 +44,7 @@ def accept(request: TokenRequest) -> AcceptedInvitation:
     "/v1/invitations/renew",
     operation_id="renew",
     status_code=202,
-    responses=answers(202, RenewedInvitation, *UNUSABLE_LINK, *SENDING),
+    responses=answers(202, RenewedInvitation, UnsupportedMediaType, *UNUSABLE_LINK, *SENDING),
     tags=["Invitation links"],
 )
 def renew(request: TokenRequest) -> RenewedInvitation:

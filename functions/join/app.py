@@ -13,6 +13,7 @@ from business_accounts.models.errors import (
     SENDING,
     AlreadyMember,
     NotInvited,
+    UnsupportedMediaType,
 )
 from business_accounts.models.languages import negotiate
 from business_accounts.models.types import AccountId
@@ -29,6 +30,7 @@ app = create_app()
     responses=answers(
         202,
         InvitationSent,
+        UnsupportedMediaType,
         NotInvited,
         AlreadyMember,
         *SENDING,

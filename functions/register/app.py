@@ -17,6 +17,7 @@ from business_accounts.models.errors import (
     PendingInvitationExists,
     RequestInProgress,
     ServiceUnavailable,
+    UnsupportedMediaType,
 )
 from business_accounts.models.languages import negotiate
 from business_accounts.observability import logger, metrics, tracer
@@ -44,6 +45,7 @@ IdempotencyKey = Annotated[
     responses=answers(
         201,
         RegisteredAccount,
+        UnsupportedMediaType,
         *REGISTER_ERRORS,
         links={"getAccount": link("getAccount", account_id="$response.body#/account_id")},
     ),

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from business_accounts.adapters.wiring import load_settings
+from business_accounts.adapters.environment import load_settings
 from business_accounts.models.countries import COUNTRY_CODES
 from business_accounts.observability import logger
 from business_accounts.web.page_texts import REGISTER_PAGE, register_answers

@@ -8,7 +8,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from business_accounts.adapters.wiring import services
 from business_accounts.logic import invitations
 from business_accounts.models.api import EmailRequest, ResendReceived
-from business_accounts.models.errors import ConcurrentUpdate, EmailDeliveryFailed, RateLimited, ServiceUnavailable
+from business_accounts.models.errors import (
+    ConcurrentUpdate,
+    EmailDeliveryFailed,
+    RateLimited,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+)
 from business_accounts.models.languages import negotiate
 from business_accounts.observability import logger, metrics, tracer
 from business_accounts.web.http import AcceptLanguage, answers, create_app
@@ -20,7 +26,15 @@ app = create_app()
     "/v1/invitations/resend",
     operation_id="resend",
     status_code=202,
-    responses=answers(202, ResendReceived, ConcurrentUpdate, RateLimited, EmailDeliveryFailed, ServiceUnavailable),
+    responses=answers(
+        202,
+        ResendReceived,
+        UnsupportedMediaType,
+        ConcurrentUpdate,
+        RateLimited,
+        EmailDeliveryFailed,
+        ServiceUnavailable,
+    ),
     tags=["Invitations"],
 )
 def resend(request: EmailRequest, accept_language: AcceptLanguage = None) -> ResendReceived:

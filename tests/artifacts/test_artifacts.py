@@ -172,7 +172,8 @@ _SPEAK_ALONE = """
 import json, sys
 from datetime import datetime, UTC
 sys.path[:0] = [{layer!r}]
-from business_accounts.models.languages import SUPPORTED, translations, written_instant
+from business_accounts.models.languages import SUPPORTED
+from business_accounts.logic.translation import translations, written_instant
 from business_accounts.logic.invitation_email import SUBJECT
 instants = [datetime(2026, 12, 3, 9, 5, tzinfo=UTC), datetime(2027, 7, 31, 23, 59, tzinfo=UTC)]
 print(json.dumps({{locale: [translations(locale).gettext(SUBJECT), *(written_instant(at, locale) for at in instants)]

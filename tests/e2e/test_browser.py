@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 import uuid
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browsing import (
     PORTAL,
+    SCREENSHOTS,
     an_email,
     assert_accessible,
     capture,
@@ -20,6 +23,7 @@ from tests.e2e.browsing import (
     reported,
 )
 from tests.e2e.conftest import LocalStack
+from tools.functions import ROOT
 
 pytestmark = needs_chromium
 
@@ -86,3 +90,31 @@ def test_browser_expired_link_to_a_complained_address_says_that_no_more_invitati
     expect(page.get_by_role("heading", name="This invitation has expired")).to_be_visible()
     assert_accessible(page, "accept: renew refused, complained")
     assert len(mails_to(short_lived_stack, email)) == 1  # nothing more was sent
+
+
+@pytest.mark.parametrize("locale", ["en", "de", "ja"])
+def test_browser_invitation_email_fits_a_phone_and_keeps_a_desktop_line_short(
+    page: Page, stack: LocalStack, tmp_path: Path, locale: str
+) -> None:
+    company = f"Internationalisierungsgesellschaft {uuid.uuid4().hex[:6]} GmbH"
+    email = an_email(f"email-{locale}")
+    answer = stack.post(
+        "/v1/internal/accounts",
+        {"company_name": company, "administrator_email": email, "created_via": "sales", "locale": locale},
+    )
+    assert answer.status_code == 201, answer.text
+    number = next(mail["number"] for mail in stack.inbox() if email in mail["to"])
+
+    for width, name in ((360, "phone"), (1280, "desktop")):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{stack.api}/_local/inbox/{number}")
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        text_width = page.evaluate("Math.max(...[...document.querySelectorAll('p')].map(p => p.offsetWidth))")
+        assert scroll_width <= width, f"{locale} at {width} px: the email is {scroll_width} px wide"
+        assert text_width <= 600, f"{locale} at {width} px: its lines run {text_width} px"
+        expect(page.get_by_role("link", name=f"Join {company}")).to_be_visible()
+        if locale == "en":
+            shot = tmp_path / f"email-{name}.png"
+            page.screenshot(path=str(shot), full_page=True, animations="disabled")
+            if SCREENSHOTS:
+                shutil.copyfile(shot, ROOT / SCREENSHOTS / shot.name)

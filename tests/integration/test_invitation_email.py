@@ -9,7 +9,8 @@ import re
 import boto3
 import pytest
 
-from business_accounts.adapters.wiring import build_services, load_settings, services, sesv2_client
+from business_accounts.adapters.environment import load_settings
+from business_accounts.adapters.wiring import build_services, services, sesv2_client
 from tests.support.api import Api
 from tests.support.aws import REGION, SENDER, Requests, SentEmail, emails_to, sent_emails
 from tests.support.environment import ACCEPT_PAGE_URL

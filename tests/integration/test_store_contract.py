@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 import boto3
 import pytest
 
-from business_accounts.adapters.wiring import build_services, load_settings
+from business_accounts.adapters.environment import load_settings
+from business_accounts.adapters.wiring import build_services
 from business_accounts.logic.store import Conflict, EmailTaken, InvitationChanged, Issue, MailCounted, Store
 from business_accounts.logic.tokens import token_hash
 from business_accounts.models.items import Account, Administrator, Delivery, Invitation, MailLog, Suppression

@@ -9,8 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any, ClassVar
 
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
 from business_accounts.adapters.wiring import dynamodb_client
-from business_accounts.web.http import JsonRequest, json_object
+from business_accounts.web.http import json_object, read_request
 from tests.support.api import Answer, Api
 from tools.functions import Function, load_module
 
@@ -23,13 +25,14 @@ def _keep_requests_apart(app: Any) -> None:
     against the other's route. On Lambda one environment resolves one request at a time, so here each copy's
     resolver keeps its request on itself, where every read of `app.current_event` finds it first.
 
-    The request is read as the service's resolver reads it (http.py's `ApiResolver`: a `JsonRequest` under the
-    `json_object` body rule), built from those public names rather than through Powertools' private conversion.
+    The request is read as the service's resolver reads it (http.py's `ApiResolver`: the event under the body rule,
+    `read_request`, its JSON read by `json_object`), built from those public names rather than through Powertools'
+    private conversion.
     """
     shared_resolve = app.resolve
 
     def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        app.current_event = JsonRequest(event, json_object)
+        app.current_event = APIGatewayProxyEvent(dict(read_request(event)), json_object)
         app.lambda_context = context
         answer: dict[str, Any] = shared_resolve(event, context)
         return answer

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from business_accounts.adapters.wiring import load_settings
+from business_accounts.adapters.environment import load_settings
 from business_accounts.logic.services import Services
 from tests.support.fakes import FakeClock, RecordingMailer, SequentialTokens
 from tests.support.memory_store import MemoryStore

@@ -46,7 +46,7 @@ def test_render_invitation_html_escapes_the_company_and_text_keeps_it() -> None:
     rendered = render_invitation(INVITATION)
 
     assert "<script>" not in rendered.html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Smith &amp; Sons" in rendered.html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Smith &amp; Sons" in rendered.html
     assert '<script>alert("x")</script> Smith & Sons' in rendered.text
 
 
@@ -131,7 +131,7 @@ def test_render_invitation_in_every_locale_fills_every_placeholder_and_escapes_t
     assert '<script>alert("x")</script> Smith & Sons' in rendered.subject
     assert '<script>alert("x")</script> Smith & Sons' in rendered.text
     assert "<script>" not in rendered.html
-    assert rendered.html.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Smith &amp; Sons") == 3
+    assert rendered.html.count("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Smith &amp; Sons") == 3
     assert f'<html lang="{locale}">' in rendered.html
     assert rendered.text.count(INVITATION.link) == 1
     assert rendered.html.count(f'href="{INVITATION.link}"') == 2

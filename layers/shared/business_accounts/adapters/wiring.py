@@ -1,4 +1,4 @@
-"""The deployed wiring: settings read from the environment, the AWS clients, and the Services built from them.
+"""The deployed wiring: the AWS clients, and the Services built from them and the function's settings.
 
 Handlers take their collaborators from here (`services()`); the logic never imports this module, so importing
 the logic never imports boto3.
@@ -6,7 +6,6 @@ the logic never imports boto3.
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -15,6 +14,7 @@ from botocore.config import Config
 
 from business_accounts.adapters.dynamodb import DynamoDB
 from business_accounts.adapters.dynamodb_store import DynamoStore
+from business_accounts.adapters.environment import load_settings
 from business_accounts.adapters.ses import SesMailer
 from business_accounts.logic.services import Services
 from business_accounts.models.settings import Settings
@@ -22,12 +22,6 @@ from business_accounts.models.settings import Settings
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_sesv2.client import SESV2Client
-
-
-@cache
-def load_settings() -> Settings:
-    """The settings of this function instance, read on first use."""
-    return Settings.from_environ(os.environ)
 
 
 # An unreachable or slow AWS endpoint fails well inside the functions' 10 s timeout, as 503 with Retry-After.

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from html import escape
+from functools import cache
+from pathlib import Path
 from typing import Protocol
+
+from markupsafe import Markup
 
 from business_accounts.logic.translation import translations, written_instant
 from business_accounts.models.languages import DEFAULT as DEFAULT_LOCALE
@@ -81,17 +84,18 @@ NOT_EXPECTED = N_(
     "Did not expect this? You can ignore this email: nothing changes unless you accept. "
     "If you keep getting these emails, tell your company's IT administrator or our support team."
 )
-_STYLE = "font-family: Arial, Helvetica, sans-serif; line-height: 1.5; color: #1f2933;"
-_BUTTON = (
-    "display: inline-block; padding: 10px 18px; background: #c8102e; color: #ffffff; text-decoration: none; "
-    "border-radius: 4px;"
-)
+
+
+@cache
+def _html_template() -> Markup:
+    """invitation_email.html, as Markup: `format` escapes every value that is not Markup built here."""
+    return Markup((Path(__file__).parent / "invitation_email.html").read_text(encoding="utf-8"))  # noqa: S704
 
 
 def render_invitation(email: InvitationEmail) -> RenderedEmail:
-    """The subject, text and HTML of the email in its locale. In the HTML part each translated text is escaped
-    first, then its placeholders are filled in with escaped values, so neither a translation nor a company name
-    can add markup."""
+    """The subject, text and HTML of the email in its locale. The HTML is escaped by construction: the template is
+    Markup, whose `format` escapes every value, and a translated sentence with markup inside is Markup too, whose
+    placeholders escape what fills them, so neither a translation nor a company name can add markup."""
     say = translations(email.locale).gettext
     why = say(WHY_THE_ACCOUNT_EXISTS[email.created_via])
     until = written_instant(email.expires_at, email.locale)
@@ -105,25 +109,21 @@ def render_invitation(email: InvitationEmail) -> RenderedEmail:
         f"{say(NOT_EXPECTED)}\n"
     )
 
-    def html(message: str, **values: str) -> str:
-        return escape(say(message)).format(**values)
+    def marked(message: str, **values: str | Markup) -> Markup:
+        return Markup.escape(say(message)).format(**values)
 
-    strong = {"company": f"<strong>{escape(company)}</strong>"}
-    link = escape(email.link, quote=True)
-    html_part = (
-        "<!DOCTYPE html>\n"
-        f'<html lang="{escape(email.locale, quote=True)}"><head><meta charset="utf-8">'
-        f"<title>{escape(subject)}</title></head>\n"
-        f'<body style="{_STYLE}">\n'
-        f"<p>{html(GREETING)}</p>\n"
-        f"<p>{html(INVITED, **strong, why=escape(why))}</p>\n"
-        f'<p><a href="{link}" style="{_BUTTON}">{html(JOIN, company=escape(company))}</a></p>\n'
-        f'<p>{html(COPY_THE_LINK)}<br><a href="{link}">{link}</a></p>\n'
-        f"<p>{html(VALID_UNTIL, until=f'<strong>{escape(until)}</strong>')}</p>\n"
-        f"<p>{html(NOT_EXPECTED)}</p>\n"
-        "</body></html>\n"
+    html = _html_template().format(
+        locale=email.locale,
+        subject=subject,
+        link=email.link,
+        greeting=say(GREETING),
+        invited=marked(INVITED, company=Markup("<strong>{}</strong>").format(company), why=why),
+        join=say(JOIN).format(company=company),
+        copy_the_link=say(COPY_THE_LINK),
+        valid_until=marked(VALID_UNTIL, until=Markup("<strong>{}</strong>").format(until)),
+        not_expected=say(NOT_EXPECTED),
     )
-    return RenderedEmail(subject=subject, text=text, html=html_part)
+    return RenderedEmail(subject=subject, text=text, html=str(html))
 
 
 # RFC 5322 allows 998 characters a line; folding a Subject at 78, Python's email can bring it back with a space

@@ -45,6 +45,11 @@ class ValidationFailed(DomainError):
         super().__init__(errors=errors)
 
 
+class UnsupportedMediaType(DomainError):
+    code, status = "UNSUPPORTED_MEDIA_TYPE", 415
+    message = "Send the request body as JSON, with Content-Type: application/json."
+
+
 class AccountNotFound(DomainError):
     code, status = "NOT_FOUND", 404
     message = "No such account."

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import base64
+import binascii
 import json
 import operator
-from collections.abc import Iterable
-from functools import cache, cached_property, reduce
+from collections.abc import Iterable, Mapping
+from functools import cache, reduce
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
@@ -17,16 +17,25 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.params import Header
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model
 
-from business_accounts.adapters.wiring import load_settings
+from business_accounts.adapters.environment import load_settings
 from business_accounts.models.api import ErrorBody, FieldError
-from business_accounts.models.errors import DomainError, InternalError, RouteNotFound, ValidationFailed
+from business_accounts.models.errors import (
+    DomainError,
+    InternalError,
+    RouteNotFound,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from business_accounts.models.languages import SUPPORTED
 from business_accounts.observability import logger
 
 JSON = "application/json"
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+_TYPE = "content-type"
+_UNSUPPORTED = "unsupported/"  # what the body rule marks a refused Content-Type with
 _RETRY_AFTER = {
     "description": "Seconds to wait before trying again",
     "schema": {"type": "integer", "minimum": 1},
@@ -60,43 +69,38 @@ def json_object(body: str) -> Any:
     return value
 
 
-def _declared_media_type(content_type: str) -> str:
-    """`Application/JSON; charset=UTF-8` -> `application/json`; any other type is marked unsupported (not parsed)."""
+def _media_type(content_type: str | None) -> str | None:
+    """`Application/JSON; charset=UTF-8` -> `application/json`; None for anything else, or no Content-Type at all."""
+    if not content_type:
+        return None
     media_type, *parameters = (part.strip().lower() for part in content_type.split(";"))
     charset = next(
         (value.strip('"') for name, _, value in (p.partition("=") for p in parameters) if name == "charset"), None
     )
-    if media_type == JSON and charset in (None, "utf-8"):
-        return JSON
-    return f"unsupported/{media_type or 'none'}"
+    return JSON if media_type == JSON and charset in (None, "utf-8") else None
 
 
-class JsonRequest(APIGatewayProxyEvent):
-    """An API Gateway request read under the body rule, so no body can fail later than validation."""
-
-    @property
-    def headers(self) -> dict[str, str]:
-        headers = super().headers
-        if "content-type" in headers:  # forms and multipart are not parsed at all: the API speaks JSON only
-            headers["content-type"] = _declared_media_type(headers["content-type"])
-        return headers
-
-    @cached_property
-    def decoded_body(self) -> str | None:
-        body: str | None = self.body
-        if not body or not self.is_base64_encoded:
-            return body
-        try:
-            return base64.b64decode(body, validate=True).decode("utf-8")
-        except ValueError as error:  # not base64, or not UTF-8 (Latin-1, UTF-16, arbitrary bytes)
-            raise json.JSONDecodeError("is not UTF-8 text", body, 0) from error
+def read_request(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The event as the resolver reads it under the body rule. A request with a body declares its Content-Type as
+    `application/json` (case and a UTF-8 charset aside: it is then written so, as Powertools compares it), or has
+    it marked unsupported, so validation refuses it with `RequestUnsupportedContentType` (415) before it parses
+    anything: forms and multipart are never read, and no page on another site can post to the API without a CORS
+    preflight."""
+    if event.get("httpMethod") not in _WITH_BODY:
+        return event
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    declared = headers.get(_TYPE)
+    read_as = JSON if _media_type(declared) == JSON else f"{_UNSUPPORTED}{declared or 'none'}"
+    multi = {name: values for name, values in (event.get("multiValueHeaders") or {}).items() if name.lower() != _TYPE}
+    return {**event, "headers": {**headers, _TYPE: read_as}, "multiValueHeaders": {**multi, _TYPE: [read_as]}}
 
 
 class ApiResolver(APIGatewayRestResolver):
-    """Powertools' REST resolver, reading every request as a JsonRequest."""
+    """Powertools' REST resolver under the body rule. Powertools validates a request before any middleware runs,
+    so the rule is applied where the public API allows it: on the event, as `resolve` receives it."""
 
-    def _to_proxy_event(self, event: dict[str, Any]) -> JsonRequest:
-        return JsonRequest(event, self._json_body_deserializer)
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return super().resolve(read_request(event), context)
 
 
 # --- Errors as answers, and as documentation ---
@@ -190,12 +194,19 @@ def _message(detail: dict[str, Any]) -> str:
     match detail.get("type"):
         case "json_invalid":
             return f"is not a JSON object: {detail.get('ctx', {}).get('error', 'cannot be parsed')}"
-        case "unsupported_content_type":
-            return f"must be a JSON object sent as Content-Type: {JSON}"
     return str(detail.get("msg", "is not valid")).removeprefix("Value error, ")
 
 
-def _validation_error(error: RequestValidationError | RequestUnsupportedContentType) -> Response[dict[str, Any]]:
+def _unsupported_media_type(_: RequestUnsupportedContentType) -> Response[dict[str, Any]]:
+    return error_response(UnsupportedMediaType())
+
+
+def _not_utf8(_: ValueError) -> Response[dict[str, Any]]:
+    """A body declared as JSON whose bytes are not UTF-8 text (Latin-1, UTF-16, arbitrary bytes), or not base64."""
+    return error_response(ValidationFailed([FieldError(field="body", message="is not UTF-8 text")]))
+
+
+def _validation_error(error: RequestValidationError) -> Response[dict[str, Any]]:
     errors = [
         FieldError(field=_field(tuple(detail.get("loc", ()))), message=_message(detail)) for detail in error.errors()
     ]
@@ -234,7 +245,10 @@ class PortalCors(CORSConfig):
 def create_app() -> APIGatewayRestResolver:
     """A resolver that validates with the pydantic models and answers every error as `{code, message, ...}`."""
     app = ApiResolver(enable_validation=True, cors=PortalCors(), json_body_deserializer=json_object)
-    app.exception_handler([RequestValidationError, RequestUnsupportedContentType])(_validation_error)
+    app.exception_handler(RequestValidationError)(_validation_error)
+    app.exception_handler(RequestUnsupportedContentType)(_unsupported_media_type)
+    # Powertools decodes a base64 body itself, before our deserializer sees it.
+    app.exception_handler([UnicodeDecodeError, binascii.Error])(_not_utf8)
     app.exception_handler(DomainError)(error_response)
     app.exception_handler(Exception)(_unexpected)
     app.not_found(_route_not_found)

@@ -190,6 +190,7 @@ REGISTER_ANSWERS = {
     "SERVICE_UNAVAILABLE": Answer("unavailable", "busy"),
     "INTERNAL_ERROR": Answer("unavailable", "our_side"),
     "ROUTE_NOT_FOUND": Answer("unavailable", "not_reached"),
+    "UNSUPPORTED_MEDIA_TYPE": Answer("unavailable", "our_side"),  # the page always sends JSON: ours to fix
     "EMAIL_SUPPRESSED": Answer(None, "email_suppressed"),
 }
 # The texts (keys of REGISTER_PAGE) of answers that the table does not name.

@@ -8,8 +8,9 @@ bytes that are served, so the policy cannot drift from the code.
 
 In a page's HTML:
 
-- `${key}` is a text of the page's table in the request's language, HTML-escaped here (so it reads without
-  JavaScript); the element that holds it also names it as `data-text="key"`, so the language switcher can change it;
+- `{key}` is a text of the page's table in the request's language (so it reads without JavaScript); the HTML is
+  MarkupSafe's Markup, whose `format` escapes every value, so whatever a page shows is escaped by construction; the
+  element that holds it also names it as `data-text="key"`, so the language switcher can change it;
 - a `section data-screen="name"` is a screen, hidden until the script shows it; `title_<name>` names the tab;
 - `data-text="key"` marks an element whose text, with `{placeholders}`, the script fills in when its screen shows;
 - `data-field="name"` marks an element that shows a value from the API, always with `textContent`.
@@ -22,14 +23,13 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
-from string import Template
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from markupsafe import Markup
 
-from business_accounts.adapters.wiring import load_settings
+from business_accounts.adapters.environment import load_settings
 from business_accounts.logic.translation import translated
 from business_accounts.models.languages import DEFAULT, SUPPORTED, negotiate
 from business_accounts.models.wording import WHY_THE_ACCOUNT_EXISTS
@@ -94,6 +94,11 @@ def shared_data(texts: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _template(path: Path) -> Markup:
+    """An HTML file of ours as Markup: `format` escapes every value that fills its `{placeholders}`."""
+    return Markup(_read(path))  # noqa: S704
+
+
 def render(
     files: Path, *, path: str, opens_on: str, texts: Mapping[str, str], data: Mapping[str, Any], locale: str = DEFAULT
 ) -> Page:
@@ -109,17 +114,18 @@ def render(
     style = _read(ASSETS / "page.css") + _read(files.with_suffix(".css"))
     script = _read(ASSETS / "page.js") + _read(files.with_suffix(".js"))
     page_data = {"path": path, "locale": locale, "opens_on": opens_on, **shared_data(texts), **data}
-    words = {key: escape(text) for key, text in translated(texts, locale).items()}
-    html = Template(_read(ASSETS / "page.html")).substitute(
-        words,
+    words = translated(texts, locale)
+    html = _template(ASSETS / "page.html").format(
+        **words,
         lang=locale,
         name=files.name,
         title=words[f"title_{opens_on}"],
-        screens=Template(_read(files.with_suffix(".html"))).substitute(words),
-        style=style,
-        script=script,
-        favicon=escape(favicon()),
-        data=escape(json.dumps(page_data, ensure_ascii=False), quote=True),
+        screens=_template(files.with_suffix(".html")).format(**words),
+        # The page's own CSS and JS, inlined as written: code of this repository, not text from anyone.
+        style=Markup(style),  # noqa: S704
+        script=Markup(script),  # noqa: S704
+        favicon=favicon(),
+        data=json.dumps(page_data, ensure_ascii=False),
     )
     headers = {"Content-Security-Policy": content_security_policy(script, style), **HEADERS}
     return Page(html=html, headers=headers | {"Content-Language": locale, "Vary": "Accept-Language"})
