@@ -112,7 +112,7 @@ def test_browser_invitation_email_fits_a_phone_and_keeps_a_desktop_line_short(
         text_width = page.evaluate("Math.max(...[...document.querySelectorAll('p')].map(p => p.offsetWidth))")
         assert scroll_width <= width, f"{locale} at {width} px: the email is {scroll_width} px wide"
         assert text_width <= 600, f"{locale} at {width} px: its lines run {text_width} px"
-        expect(page.get_by_role("link", name=f"Join {company}")).to_be_visible()
+        expect(page.locator("a[href*='#token=']").first).to_be_visible()  # the button, in the email's language
         if locale == "en":
             shot = tmp_path / f"email-{name}.png"
             page.screenshot(path=str(shot), full_page=True, animations="disabled")
