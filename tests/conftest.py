@@ -93,7 +93,7 @@ def api(runtime: Services) -> Api:
 
 @pytest.fixture
 def calls(runtime: Services) -> CallCounter:
-    """Counts the DynamoDB and SES calls the service makes (the idempotency store has its own client)."""
+    """Counts the DynamoDB and SES calls the service makes (the idempotency store's too: it shares the client)."""
     from tests.support.aws import CallCounter
 
     counter = CallCounter()

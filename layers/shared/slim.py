@@ -4,8 +4,8 @@ botocore keeps the models of the services the code calls and the files it loads 
 those services only. Babel keeps the CLDR data of the languages the service speaks (those with a compiled catalog,
 and English), and its catalog tools stay behind once the catalogs are compiled (the .po sources with them).
 Packages and files that nothing here ever imports or reads go: unused Powertools utilities, the Swagger UI bundle,
-pydantic's v1 API, X-Ray patchers for other libraries, MarkupSafe's compiled speedups, type stubs, console scripts, caches compiled by other
-interpreters, and each distribution's description (its README) from its metadata.
+pydantic's v1 API, X-Ray patchers for other libraries, MarkupSafe's compiled speedups, type stubs, console scripts,
+caches compiled by other interpreters, and each distribution's description (its README) from its metadata.
 """
 
 from __future__ import annotations

@@ -182,3 +182,19 @@ def test_idempotency_after_the_hour_the_key_is_forgotten(api: Api) -> None:
     assert first.status == 201
     assert again.code == "ALREADY_REGISTERED"  # decided afresh: the account exists now
     assert other.status == 201  # the key no longer belongs to the first body
+
+
+def test_idempotency_store_shares_the_service_dynamodb_client(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[str] = []
+    real_client = boto3.session.Session.client
+
+    def counted(session: boto3.session.Session, service: str, *args: Any, **kwargs: Any) -> Any:
+        built.append(service)
+        return real_client(session, service, *args, **kwargs)
+
+    monkeypatch.setattr(boto3.session.Session, "client", counted)
+
+    answer = register(api, key="key-one-client")
+
+    assert answer.status == 201, answer.body
+    assert built.count("dynamodb") == 1, built  # a keyed registration builds one DynamoDB client, not two

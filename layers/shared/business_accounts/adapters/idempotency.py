@@ -20,12 +20,14 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import P
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from business_accounts.adapters.wiring import dynamodb_client
 from business_accounts.models.errors import IdempotencyKeyReused, RequestInProgress, ServiceUnavailable
 
 
 @cache
 def _persistence(table_name: str) -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(table_name=table_name)
+    """On the service's own DynamoDB client: a second client would cost a keyed registration's cold start again."""
+    return DynamoDBPersistenceLayer(table_name=table_name, boto3_client=dynamodb_client())
 
 
 def idempotently[Answer: BaseModel](
