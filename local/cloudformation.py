@@ -31,7 +31,10 @@ class Stack:
         return [name for name, resource in self.template["Resources"].items() if resource["Type"] == resource_type]
 
     def physical_name(self, logical_id: str) -> str:
-        """Tables, queues and functions are named after their logical IDs locally."""
+        """Tables, queues and functions are named after their logical IDs locally; an event bus by its Name."""
+        resource = self.template["Resources"].get(logical_id, {})
+        if resource.get("Type") == "AWS::Events::EventBus":
+            return str(self.resolve(resource["Properties"]["Name"]))
         return logical_id
 
     def ref(self, name: str) -> str:
@@ -53,6 +56,10 @@ class Stack:
     def get_att(self, logical_id: str, attribute: str) -> str:
         if attribute == "Arn":
             resource_type = self.template["Resources"][logical_id]["Type"]
+            if resource_type == "AWS::KMS::Key":  # a key is found by an alias named after it (emulator.create_keys)
+                return f"arn:aws:kms:{self.region}:{ACCOUNT_ID}:alias/{logical_id}"
+            if resource_type == "AWS::Events::EventBus":
+                return f"arn:aws:events:{self.region}:{ACCOUNT_ID}:event-bus/{self.physical_name(logical_id)}"
             service = resource_type.split("::")[1].lower()
             return f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{logical_id}"
         return f"{logical_id}.{attribute}"

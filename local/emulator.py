@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import socket
 import threading
@@ -28,14 +29,45 @@ def create_tables(dynamodb: Any, stack: Stack) -> list[str]:
             continue
         properties = stack.resolve(resource["Properties"])
         name = stack.physical_name(logical_id)
+        streams = properties.get("StreamSpecification")
         dynamodb.create_table(
             TableName=name,
             BillingMode="PAY_PER_REQUEST",
             **{key: properties[key] for key in _TABLE_PROPERTIES if key in properties},
+            **({"StreamSpecification": {"StreamEnabled": True, **streams}} if streams else {}),
         )
         if ttl := properties.get("TimeToLiveSpecification"):
             dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
         created.append(name)
+    return created
+
+
+def create_keys(kms: Any, stack: Stack) -> list[str]:
+    """Every AWS::KMS::Key of the template, with an alias named after its logical ID (moto chooses key ids)."""
+    created = []
+    for logical_id in stack.logical_ids("AWS::KMS::Key"):
+        properties = stack.resolve(stack.template["Resources"][logical_id]["Properties"])
+        key = kms.create_key(KeySpec=properties.get("KeySpec", "SYMMETRIC_DEFAULT"), KeyUsage=properties["KeyUsage"])
+        kms.create_alias(AliasName=f"alias/{logical_id}", TargetKeyId=key["KeyMetadata"]["KeyId"])
+        created.append(f"KMS key {logical_id}")
+    return created
+
+
+def create_buses(events: Any, stack: Stack) -> list[str]:
+    """Every AWS::Events::EventBus of the template, and every AWS::Events::Archive (which keeps what it receives)."""
+    created = []
+    for logical_id in stack.logical_ids("AWS::Events::EventBus"):
+        events.create_event_bus(Name=stack.physical_name(logical_id))
+        created.append(f"event bus {stack.physical_name(logical_id)}")
+    for logical_id in stack.logical_ids("AWS::Events::Archive"):
+        properties = stack.resolve(stack.template["Resources"][logical_id]["Properties"])
+        events.create_archive(
+            ArchiveName=logical_id,
+            EventSourceArn=properties["SourceArn"],
+            EventPattern=json.dumps(properties["EventPattern"]),
+            RetentionDays=int(properties.get("RetentionDays", 0)),
+        )
+        created.append(f"archive {logical_id}")
     return created
 
 
@@ -88,6 +120,8 @@ class Emulator:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the story
         self._thread.start()
         created = create_tables(self.client("dynamodb"), self.stack)
+        created += create_keys(self.client("kms"), self.stack)
+        created += create_buses(self.client("events"), self.stack)
         created.append(f"SES identity {verify_sender(self.client('sesv2'), self.stack)}")
         return created
 

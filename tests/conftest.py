@@ -14,7 +14,14 @@ from hypothesis import settings
 
 from business_accounts.adapters import idempotency
 from business_accounts.adapters.environment import load_settings
-from business_accounts.adapters.wiring import build_services, dynamodb_client, services, sesv2_client
+from business_accounts.adapters.wiring import (
+    build_services,
+    dynamodb_client,
+    events_client,
+    kms_client,
+    services,
+    sesv2_client,
+)
 from business_accounts.logic.services import Services
 from tests.support.environment import ENVIRONMENT
 from tests.support.fakes import FakeClock, RecordingMailer, SequentialTokens
@@ -33,6 +40,8 @@ def _forget_instances() -> None:
     load_settings.cache_clear()
     dynamodb_client.cache_clear()
     sesv2_client.cache_clear()
+    kms_client.cache_clear()
+    events_client.cache_clear()
     idempotency._persistence.cache_clear()
     services.use(None)
 
@@ -53,11 +62,12 @@ def aws() -> Iterator[None]:
     """DynamoDB and SES v2 on moto, in process, with the template's tables and the verified sender."""
     from moto import mock_aws
 
-    from tests.support.aws import create_tables, verify_sender
+    from tests.support.aws import create_keys_and_buses, create_tables, verify_sender
 
     with mock_aws():
         create_tables()
         verify_sender()
+        create_keys_and_buses()
         yield
 
 

@@ -9,9 +9,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from business_accounts.adapters.wiring import services
-from business_accounts.logic import accounts, feedback, invitations
+from business_accounts.logic import accounts, feedback, invitations, timeline
 from business_accounts.models.api import (
     AccountDetails,
+    EventPage,
     InvitationPage,
     InviteRequest,
     PendingInvitation,
@@ -22,6 +23,7 @@ from business_accounts.models.errors import (
     EMAIL_TAKEN,
     SENDING,
     AccountNotFound,
+    AccountUnverified,
     AlreadyMember,
     ConcurrentUpdate,
     IdempotencyKeyReused,
@@ -85,6 +87,7 @@ def get_account(account_id: Annotated[AccountId, Path()]) -> AccountDetails:
         PendingInvitation,
         UnsupportedMediaType,
         AccountNotFound,
+        AccountUnverified,
         AlreadyMember,
         *EMAIL_TAKEN,
         *SENDING,
@@ -124,6 +127,20 @@ def list_invitations(
     return invitations.list_invitations(
         services(), account_id=account_id, status=status, next_token=next_token, limit=limit
     )
+
+
+@app.get(
+    "/v1/internal/accounts/<account_id>/events",
+    operation_id="listEvents",
+    responses=answers(200, EventPage, AccountNotFound, ServiceUnavailable),
+    tags=TAGS,
+)
+def list_events(
+    account_id: Annotated[AccountId, Path()],
+    after: Annotated[int, Query(ge=0, description="The `next_after` of the previous page; 0 from the start")] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> EventPage:
+    return timeline.timeline(services(), account_id=account_id, after=after, limit=limit)
 
 
 @app.delete(

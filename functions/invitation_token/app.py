@@ -14,8 +14,9 @@ from business_accounts.models.errors import (
     ConcurrentUpdate,
     UnsupportedMediaType,
 )
+from business_accounts.models.languages import negotiate
 from business_accounts.observability import logger, metrics, tracer
-from business_accounts.web.http import answers, create_app
+from business_accounts.web.http import AcceptLanguage, answers, create_app
 
 app = create_app()
 
@@ -47,8 +48,8 @@ def accept(request: TokenRequest) -> AcceptedInvitation:
     responses=answers(202, RenewedInvitation, UnsupportedMediaType, *UNUSABLE_LINK, *SENDING),
     tags=["Invitation links"],
 )
-def renew(request: TokenRequest) -> RenewedInvitation:
-    return invitations.renew(services(), token=request.token)
+def renew(request: TokenRequest, accept_language: AcceptLanguage = None) -> RenewedInvitation:
+    return invitations.renew(services(), token=request.token, accepted=negotiate(accept_language))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -15,6 +15,7 @@ from business_accounts.models.errors import (
     ConcurrentUpdate,
     IdempotencyKeyReused,
     PendingInvitationExists,
+    RateLimited,
     RequestInProgress,
     ServiceUnavailable,
     UnsupportedMediaType,
@@ -27,6 +28,7 @@ app = create_app()
 REGISTER_ERRORS = (
     AlreadyRegistered,
     PendingInvitationExists,
+    RateLimited,
     ConcurrentUpdate,
     IdempotencyKeyReused,
     RequestInProgress,

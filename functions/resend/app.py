@@ -10,7 +10,6 @@ from business_accounts.logic import invitations
 from business_accounts.models.api import EmailRequest, ResendReceived
 from business_accounts.models.errors import (
     ConcurrentUpdate,
-    EmailDeliveryFailed,
     RateLimited,
     ServiceUnavailable,
     UnsupportedMediaType,
@@ -32,7 +31,6 @@ app = create_app()
         UnsupportedMediaType,
         ConcurrentUpdate,
         RateLimited,
-        EmailDeliveryFailed,
         ServiceUnavailable,
     ),
     tags=["Invitations"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -12,11 +11,20 @@ import pytest
 
 from business_accounts.adapters.environment import load_settings
 from business_accounts.adapters.wiring import build_services
-from business_accounts.logic.store import Conflict, EmailTaken, InvitationChanged, Issue, MailCounted, Store
+from business_accounts.logic.store import Conflict, EmailTaken, InvitationChanged, Issue, MailCounted, Overdue, Store
 from business_accounts.logic.tokens import token_hash
-from business_accounts.models.items import Account, Administrator, Delivery, Invitation, MailLog, Suppression
+from business_accounts.models.events import Actor, EventType, NewEvent
+from business_accounts.models.items import Account, Delivery, EmailOwnership, Invitation, MailLog, Suppression
 from business_accounts.models.lifetime import expiry
-from business_accounts.models.types import AdministratorState, CreatedVia, DeliveryStatus, InvitationStatus, sortable_id
+from business_accounts.models.types import (
+    AdministratorState,
+    Budget,
+    CreatedVia,
+    DeliveryStatus,
+    InvitationPurpose,
+    InvitationStatus,
+    sortable_id,
+)
 from tests.support.environment import TABLE_NAMES
 from tests.support.fakes import START
 from tests.support.memory_store import MemoryStore
@@ -34,8 +42,14 @@ def store(request: pytest.FixtureRequest) -> Store:
     return build_services(load_settings()).store
 
 
-def an_account(name: str = "ACME Ltd") -> Account:
-    return Account(account_id=sortable_id("acc"), company_name=name, created_via=CreatedVia.SALES, created_at=START)
+def an_account(name: str = "ACME Ltd", *, verified: bool = True) -> Account:
+    return Account(
+        account_id=sortable_id("acc"),
+        company_name=name,
+        created_via=CreatedVia.SALES if verified else CreatedVia.SELF_SERVICE,
+        created_at=START,
+        verified=verified,
+    )
 
 
 def an_invitation(account: Account, email: str = JANE, *, at: datetime = START) -> Invitation:
@@ -49,31 +63,49 @@ def an_invitation(account: Account, email: str = JANE, *, at: datetime = START) 
         status=InvitationStatus.PENDING,
         created_at=at,
         expires_at=expiry(at, 3600),
+        purpose=InvitationPurpose.INVITATION if account.verified else InvitationPurpose.CONFIRMATION,
     )
 
 
 def mailed(log: MailLog, at: datetime = START) -> MailLog:
-    return MailLog(email=log.email, sent_at=(*log.sent_at, int(at.timestamp())), version=log.version + 1)
+    return MailLog(
+        email=log.email, budget=log.budget, sent_at=(*log.sent_at, int(at.timestamp())), version=log.version + 1
+    )
 
 
-def provisioned(store: Store, email: str = JANE) -> tuple[Account, Invitation, Issue]:
-    """A new account whose invitation claims `email`: what provisioning writes."""
-    account = an_account()
+def told(account_id: str, kind: EventType = EventType.INVITATION_SENT) -> NewEvent:
+    return NewEvent(kind, account_id, Actor.SALES, START, {"note": kind.value})
+
+
+def log_of(store: Store, email: str = JANE) -> MailLog:
+    return store.email_record(email).log(Budget.BACK_OFFICE)
+
+
+def owner_of(store: Store, email: str = JANE) -> EmailOwnership:
+    owner = store.email_record(email).owner
+    assert owner is not None
+    return owner
+
+
+def provisioned(store: Store, email: str = JANE, *, verified: bool = True) -> tuple[Account, Invitation, Issue]:
+    """A new account whose invitation claims `email`: what provisioning (or, unverified, registration) writes."""
+    account = an_account(verified=verified)
     invitation = an_invitation(account, email)
-    _, log, _ = store.email_record(email)
-    issue = Issue(invitation, log, mailed(log), new_account=account)
+    log = log_of(store, email)
+    events = (told(account.account_id, EventType.ACCOUNT_CREATED), told(account.account_id))
+    issue = Issue(invitation, log, mailed(log), events, new_account=account)
     store.issue(issue)
     return account, invitation, issue
 
 
 def reissued(store: Store, previous: Invitation, *, at: datetime = START) -> tuple[Invitation, Issue]:
     """A newer invitation to the same email and account: what join writes."""
-    owner, log, _ = store.email_record(previous.email)
+    owner, log = owner_of(store, previous.email), log_of(store, previous.email)
     account = store.account(previous.account_id)
-    assert owner is not None
     assert account is not None
     invitation = an_invitation(account, previous.email, at=at)
-    issue = Issue(invitation, log, mailed(log, at), ownership_before=owner)
+    events = (told(account.account_id, EventType.INVITATION_SUPERSEDED), told(account.account_id))
+    issue = Issue(invitation, log, mailed(log, at), events, ownership_before=owner)
     store.issue(issue)
     return invitation, issue
 
@@ -84,191 +116,268 @@ def status_of(store: Store, invitation: Invitation) -> InvitationStatus:
     return found.status
 
 
-def test_store_create_account_of_a_taken_email_raises_email_taken_with_its_owner(store: Store) -> None:
-    first = an_account()
-    store.create_account(first, Administrator(account_id=first.account_id, email=JANE, state=AdministratorState.ACTIVE))
-    second = an_account("Other")
-
-    with pytest.raises(EmailTaken) as taken:
-        store.create_account(
-            second, Administrator(account_id=second.account_id, email=JANE, state=AdministratorState.ACTIVE)
-        )
-
-    assert taken.value.owner.account_id == first.account_id
-    assert store.account(second.account_id) is None
+def timeline(store: Store, account_id: str) -> list[tuple[int, str]]:
+    return [(event.sequence, event.type) for event in store.events_of(account_id, after=0, limit=100)]
 
 
-def test_store_issue_claims_a_free_email_for_its_invitation_and_counts_the_email(store: Store) -> None:
+def overdue(invitation: Invitation) -> Overdue:
+    return Overdue(
+        invitation.token_hash, invitation.invitation_id, invitation.account_id, invitation.email, invitation.purpose
+    )
+
+
+def expired(invitation: Invitation) -> NewEvent:
+    return told(invitation.account_id, EventType.INVITATION_EXPIRED)
+
+
+# --- Issuing ---
+
+
+def test_store_issue_claims_a_free_email_counts_the_email_and_numbers_its_events(store: Store) -> None:
     account, invitation, _ = provisioned(store)
 
-    owner, log, _ = store.email_record(JANE)
-    assert owner is not None
+    owner = owner_of(store)
     assert (owner.account_id, owner.state, owner.invitation_id) == (
         account.account_id,
         "invited",
         invitation.invitation_id,
     )
-    assert log.version == 1
+    assert log_of(store).version == 1
     assert store.invitation(invitation.token_hash) == invitation
     found = store.account_with_administrators(account.account_id)
     assert found is not None
     assert [(admin.email, admin.state) for admin in found[1]] == [(JANE, AdministratorState.INVITED)]
+    assert timeline(store, account.account_id) == [(1, "account.created"), (2, "invitation.sent")]
 
 
 def test_store_issue_claiming_a_taken_email_raises_email_taken_and_writes_nothing(store: Store) -> None:
     account, _, _ = provisioned(store)
     other = an_account("Other")
     invitation = an_invitation(other)
-    issue = Issue(invitation, MailLog(email=JANE), mailed(MailLog(email=JANE)))
+    log = MailLog(email=JANE, budget=Budget.PUBLIC)
+    issue = Issue(invitation, log, mailed(log), (told(other.account_id),), new_account=other)
 
     with pytest.raises(EmailTaken) as taken:
-        store.issue(dataclasses.replace(issue, new_account=other))
+        store.issue(issue)
 
     assert taken.value.owner.account_id == account.account_id
     assert store.account(other.account_id) is None
+    assert timeline(store, other.account_id) == []  # a cancelled write leaves no event
 
 
 def test_store_issue_to_an_account_that_does_not_exist_raises_conflict(store: Store) -> None:
     invitation = an_invitation(an_account())
+    log = MailLog(email=JANE, budget=Budget.BACK_OFFICE)
 
     with pytest.raises(Conflict):
-        store.issue(Issue(invitation, MailLog(email=JANE), mailed(MailLog(email=JANE))))
+        store.issue(Issue(invitation, log, mailed(log), (told(invitation.account_id),)))
 
 
 def test_store_issue_supersedes_the_invitation_the_email_waited_on(store: Store) -> None:
-    _, first, _ = provisioned(store)
+    account, first, _ = provisioned(store)
 
     second, _ = reissued(store, first)
 
     assert status_of(store, first) is InvitationStatus.SUPERSEDED
-    owner, log, _ = store.email_record(JANE)
-    assert owner is not None
-    assert owner.invitation_id == second.invitation_id
-    assert log.version == 2
+    assert owner_of(store).invitation_id == second.invitation_id
+    assert log_of(store).version == 2
+    assert [sequence for sequence, _ in timeline(store, account.account_id)] == [1, 2, 3, 4]
 
 
 def test_store_issue_whose_mail_log_alone_changed_raises_mail_counted(store: Store) -> None:
     _, first, _ = provisioned(store)
-    owner, log, _ = store.email_record(JANE)
+    owner, log = owner_of(store), log_of(store)
     store.record_mail(log, mailed(log))  # another email counted meanwhile
     invitation = an_invitation(store.account(first.account_id))  # type: ignore[arg-type]
 
     with pytest.raises(MailCounted):
-        store.issue(Issue(invitation, log, mailed(log), ownership_before=owner))
+        store.issue(Issue(invitation, log, mailed(log), (told(first.account_id),), ownership_before=owner))
 
 
 def test_store_issue_whose_email_moved_on_raises_conflict_not_mail_counted(store: Store) -> None:
     _, first, _ = provisioned(store)
-    owner, log, _ = store.email_record(JANE)
+    owner, log = owner_of(store), log_of(store)
     reissued(store, first)  # the email now waits on another invitation, and its log moved on too
     invitation = an_invitation(store.account(first.account_id))  # type: ignore[arg-type]
 
     with pytest.raises(Conflict) as conflict:
-        store.issue(Issue(invitation, log, mailed(log), ownership_before=owner))
+        store.issue(Issue(invitation, log, mailed(log), (told(first.account_id),), ownership_before=owner))
 
     assert not isinstance(conflict.value, MailCounted | EmailTaken)
 
 
-def test_store_undo_issue_puts_back_the_previous_invitation_and_the_mail_log(store: Store) -> None:
-    _, first, _ = provisioned(store)
-    second, issue = reissued(store, first)
+def test_store_issue_taking_the_email_from_an_unverified_claim_discards_it_with_its_account(store: Store) -> None:
+    claimed, claim_invitation, _ = provisioned(store, verified=False)
+    claim = owner_of(store)
+    account = an_account("The real one")
+    invitation = an_invitation(account)
+    log = log_of(store)
+    events = (told(claimed.account_id, EventType.ACCOUNT_DISCARDED), told(account.account_id))
 
-    store.undo_issue(issue)
+    store.issue(Issue(invitation, log, mailed(log), events, new_account=account, discarded=claim))
 
-    assert status_of(store, first) is InvitationStatus.PENDING
-    assert store.invitation(second.token_hash) is None
-    owner, log, _ = store.email_record(JANE)
-    assert owner is not None
-    assert owner.invitation_id == first.invitation_id
-    assert log.version == 1
-
-
-def test_store_undo_issue_of_a_claim_frees_the_email_and_removes_the_account(store: Store) -> None:
-    account, invitation, issue = provisioned(store)
-
-    store.undo_issue(issue)
-
-    assert store.email_record(JANE) == (None, MailLog(email=JANE), None)
-    assert store.account(account.account_id) is None
-    assert store.invitation(invitation.token_hash) is None
+    assert owner_of(store).account_id == account.account_id
+    assert store.account(claimed.account_id) is None
+    assert status_of(store, claim_invitation) is InvitationStatus.SUPERSEDED
+    assert store.account_with_administrators(account.account_id) is not None
+    assert timeline(store, claimed.account_id)[-1] == (3, "account.discarded")
+    assert timeline(store, account.account_id) == [(1, "invitation.sent")]
 
 
-def test_store_accept_makes_the_email_an_active_administrator(store: Store) -> None:
-    account, invitation, _ = provisioned(store)
+def test_store_issue_never_discards_a_claim_whose_account_was_verified_meanwhile(store: Store) -> None:
+    _, claim_invitation, _ = provisioned(store, verified=False)
+    claim = owner_of(store)
+    store.accept(claim_invitation, START, [])  # confirmed between the read and the write
+    account = an_account("Too late")
+    log = log_of(store)
 
-    store.accept(invitation, START + timedelta(minutes=5))
-
-    owner, _, _ = store.email_record(JANE)
-    assert owner is not None
-    assert (owner.state, owner.invitation_id) == (AdministratorState.ACTIVE, None)
-    assert status_of(store, invitation) is InvitationStatus.ACCEPTED
-    found = store.account_with_administrators(account.account_id)
-    assert found is not None
-    assert [(admin.email, admin.state) for admin in found[1]] == [(JANE, AdministratorState.ACTIVE)]
-
-
-@pytest.mark.parametrize(
-    ("change", "now_status"),
-    [
-        (lambda store, invitation: store.accept(invitation, START), InvitationStatus.ACCEPTED),
-        (reissued, InvitationStatus.SUPERSEDED),
-        (lambda store, invitation: store.revoke(invitation), InvitationStatus.REVOKED),
-    ],
-    ids=["accepted", "superseded", "revoked"],
-)
-def test_store_accept_of_an_invitation_changed_meanwhile_raises_invitation_changed_with_it_as_it_is(
-    store: Store, change: Callable[[Store, Invitation], object], now_status: InvitationStatus
-) -> None:
-    _, invitation, _ = provisioned(store)
-    change(store, invitation)
-
-    with pytest.raises(InvitationChanged) as changed:
-        store.accept(invitation, START)
-
-    assert changed.value.current is not None
-    assert changed.value.current.status is now_status
-
-
-def test_store_accept_at_the_expiry_instant_raises_invitation_changed(store: Store) -> None:
-    _, invitation, _ = provisioned(store)
-
-    with pytest.raises(InvitationChanged):
-        store.accept(invitation, invitation.expires_at)
-
-
-def test_store_revoke_frees_the_email_and_twice_raises_conflict(store: Store) -> None:
-    _, invitation, _ = provisioned(store)
-
-    store.revoke(invitation)
-
-    assert store.email_record(JANE)[0] is None
-    assert status_of(store, invitation) is InvitationStatus.REVOKED
     with pytest.raises(Conflict):
-        store.revoke(invitation)
+        store.issue(Issue(an_invitation(account), log, mailed(log), (), new_account=account, discarded=claim))
+
+    assert owner_of(store).account_id == claim.account_id
+
+
+def test_store_mail_again_counts_one_more_email_of_the_invitation_and_tells_it(store: Store) -> None:
+    account, invitation, _ = provisioned(store)
+    log = log_of(store)
+
+    store.mail_again(invitation, log, mailed(log, START + timedelta(minutes=1)), told(account.account_id))
+
+    assert log_of(store).version == 2
+    assert timeline(store, account.account_id)[-1] == (3, "invitation.sent")
+    reissued(store, invitation)
+    with pytest.raises(Conflict):  # the email moved on: nothing is mailed again
+        store.mail_again(invitation, log_of(store), mailed(log_of(store)), told(account.account_id))
 
 
 def test_store_record_mail_raced_by_another_raises_mail_counted(store: Store) -> None:
-    _, log, _ = store.email_record(BOB)
+    log = store.email_record(BOB).log(Budget.NOTHING_TO_SEND)
     store.record_mail(log, mailed(log))
 
     with pytest.raises(MailCounted):
         store.record_mail(log, mailed(log))
 
 
+def test_store_uncount_mail_takes_back_one_email_of_its_budget_only(store: Store) -> None:
+    provisioned(store)  # one back-office email at START
+    public = store.email_record(JANE).log(Budget.PUBLIC)
+    store.record_mail(public, mailed(public))
+
+    store.uncount_mail(JANE, Budget.BACK_OFFICE, int(START.timestamp()))
+    store.uncount_mail(JANE, Budget.BACK_OFFICE, int(START.timestamp()))  # nothing more to take back
+
+    record = store.email_record(JANE)
+    assert record.log(Budget.BACK_OFFICE).sent_at == ()
+    assert record.log(Budget.PUBLIC).sent_at == (int(START.timestamp()),)
+
+
+# --- Accepting, revoking, expiring ---
+
+
+def test_store_accept_makes_the_email_an_active_administrator(store: Store) -> None:
+    account, invitation, _ = provisioned(store)
+
+    store.accept(invitation, START + timedelta(minutes=5), [told(account.account_id, EventType.INVITATION_ACCEPTED)])
+
+    owner = owner_of(store)
+    assert (owner.state, owner.invitation_id) == (AdministratorState.ACTIVE, None)
+    assert status_of(store, invitation) is InvitationStatus.ACCEPTED
+    found = store.account_with_administrators(account.account_id)
+    assert found is not None
+    assert [(admin.email, admin.state) for admin in found[1]] == [(JANE, AdministratorState.ACTIVE)]
+    assert timeline(store, account.account_id)[-1] == (3, "invitation.accepted")
+
+
+def test_store_accept_of_a_confirmation_verifies_its_account(store: Store) -> None:
+    account, invitation, _ = provisioned(store, verified=False)
+
+    store.accept(invitation, START, [])
+
+    found = store.account(account.account_id)
+    assert found is not None
+    assert found.verified
+    assert not owner_of(store).unverified
+
+
+@pytest.mark.parametrize(
+    ("change", "now_status"),
+    [
+        (lambda store, invitation: store.accept(invitation, START, []), InvitationStatus.ACCEPTED),
+        (reissued, InvitationStatus.SUPERSEDED),
+        (lambda store, invitation: store.revoke(invitation, []), InvitationStatus.REVOKED),
+    ],
+    ids=["accepted", "superseded", "revoked"],
+)
+def test_store_accept_of_an_invitation_changed_meanwhile_raises_invitation_changed_with_it_as_it_is(
+    store: Store, change: Callable[[Store, Invitation], object], now_status: InvitationStatus
+) -> None:
+    account, invitation, _ = provisioned(store)
+    change(store, invitation)
+    before = timeline(store, account.account_id)
+
+    with pytest.raises(InvitationChanged) as changed:
+        store.accept(invitation, START, [told(account.account_id, EventType.INVITATION_ACCEPTED)])
+
+    assert changed.value.current is not None
+    assert changed.value.current.status is now_status
+    assert timeline(store, account.account_id) == before
+
+
+def test_store_accept_at_the_expiry_instant_raises_invitation_changed(store: Store) -> None:
+    _, invitation, _ = provisioned(store)
+
+    with pytest.raises(InvitationChanged):
+        store.accept(invitation, invitation.expires_at, [])
+
+
+def test_store_revoke_frees_the_email_and_twice_raises_conflict(store: Store) -> None:
+    _, invitation, _ = provisioned(store)
+
+    store.revoke(invitation, [])
+
+    assert store.email_record(JANE).owner is None
+    assert status_of(store, invitation) is InvitationStatus.REVOKED
+    with pytest.raises(Conflict):
+        store.revoke(invitation, [])
+
+
 def test_store_expire_marks_only_pending_invitations_past_their_expiry(store: Store) -> None:
     _, early, _ = provisioned(store, JANE)
     _, late, _ = provisioned(store, BOB)
-    store.accept(late, START)
+    store.accept(late, START, [])
     after = early.expires_at
 
     assert list(store.expired_pending(after - timedelta(seconds=1))) == []
-    assert list(store.expired_pending(after)) == [early.token_hash]
-    assert store.expire(early.token_hash, after - timedelta(seconds=1)) is False
-    assert store.expire(early.token_hash, after) is True
-    assert store.expire(early.token_hash, after) is False
-    assert store.expire(late.token_hash, after) is False
+    assert list(store.expired_pending(after)) == [overdue(early)]
+    assert store.expire(overdue(early), after - timedelta(seconds=1), expired(early), None) is False
+    assert store.expire(overdue(early), after, expired(early), None) is True
+    assert store.expire(overdue(early), after, expired(early), None) is False
+    assert store.expire(overdue(late), after, expired(late), None) is False
     assert status_of(store, early) is InvitationStatus.EXPIRED
     assert list(store.expired_pending(after)) == []
+    assert [kind for _, kind in timeline(store, early.account_id)].count("invitation.expired") == 1
+
+
+def test_store_expire_of_a_confirmation_removes_its_unverified_claim(store: Store) -> None:
+    account, invitation, _ = provisioned(store, verified=False)
+    discarded = told(account.account_id, EventType.ACCOUNT_DISCARDED)
+
+    assert store.expire(overdue(invitation), invitation.expires_at, expired(invitation), discarded) is True
+
+    assert store.email_record(JANE).owner is None
+    assert store.account(account.account_id) is None
+    assert [kind for _, kind in timeline(store, account.account_id)][-2:] == ["invitation.expired", "account.discarded"]
+
+
+def test_store_expire_of_a_confirmation_whose_claim_moved_on_expires_it_alone(store: Store) -> None:
+    account, first, _ = provisioned(store, verified=False)
+    second, _ = reissued(store, first)  # a newer confirmation: the email waits on that one
+    discarded = told(account.account_id, EventType.ACCOUNT_DISCARDED)
+
+    assert store.expire(overdue(first), first.expires_at, expired(first), discarded) is False  # superseded already
+    later = second.expires_at + timedelta(seconds=1)
+    assert store.expire(overdue(second), later, expired(second), discarded) is True
+    assert store.account(account.account_id) is None  # the claim waited on it: it goes
 
 
 def test_store_invitations_of_an_account_page_newest_first(store: Store) -> None:
@@ -288,6 +397,15 @@ def test_store_invitations_of_an_account_page_newest_first(store: Store) -> None
     assert store.find_invitation(first.account_id, "inv_" + "0" * 26) is None
 
 
+def test_store_events_of_an_account_page_after_a_sequence(store: Store) -> None:
+    account, first, _ = provisioned(store)
+    reissued(store, first)
+
+    assert [event.sequence for event in store.events_of(account.account_id, after=1, limit=2)] == [2, 3]
+    assert store.events_of(account.account_id, after=4, limit=2) == []
+    assert store.events_of("acc_" + "0" * 26, after=0, limit=2) == []
+
+
 # --- Delivery feedback ---
 
 
@@ -296,28 +414,41 @@ def report(status: DeliveryStatus, rank: int) -> Delivery:
 
 
 def test_store_record_delivery_keeps_the_report_that_outranks_and_ignores_duplicates(store: Store) -> None:
-    _, invitation, _ = provisioned(store)
+    account, invitation, _ = provisioned(store)
     bounced, delivered = report(DeliveryStatus.BOUNCED, 20), report(DeliveryStatus.DELIVERED, 10)
+    event = told(account.account_id, EventType.INVITATION_DELIVERY)
 
-    assert store.record_delivery(invitation, bounced) is True
-    assert store.record_delivery(invitation, bounced) is False  # the same report again
-    assert store.record_delivery(invitation, delivered) is False  # outranked: it cannot hide the bounce
+    assert store.record_delivery(invitation, bounced, event) is True
+    assert store.record_delivery(invitation, bounced, event) is False  # the same report again
+    assert store.record_delivery(invitation, delivered, event) is False  # outranked: it cannot hide the bounce
 
     found = store.invitation(invitation.token_hash)
-    owner, _, _ = store.email_record(JANE)
     assert found is not None
-    assert owner is not None
-    assert found.delivery == owner.invitation_delivery == bounced
+    assert found.delivery == owner_of(store).invitation_delivery == bounced
+    assert [kind for _, kind in timeline(store, account.account_id)].count("invitation.delivery") == 1
+
+
+def test_store_record_sent_only_where_nothing_left_yet(store: Store) -> None:
+    account, invitation, _ = provisioned(store)
+    event = told(account.account_id, EventType.INVITATION_DELIVERY)
+    refused = Delivery(status=DeliveryStatus.REJECTED, at=START, rank=5)
+
+    assert store.record_delivery(invitation, refused, event) is True
+    assert store.record_sent(invitation, START, event) is True  # over a refusal: a later attempt left
+    assert store.record_sent(invitation, START, event) is False  # left already
+
+    found = store.invitation(invitation.token_hash)
+    assert found is not None
+    assert found.delivery == Delivery.sent(START)
 
 
 def test_store_record_delivery_of_a_superseded_invitation_leaves_the_email_on_its_newer_one(store: Store) -> None:
     _, first, _ = provisioned(store)
     second, _ = reissued(store, first)
 
-    assert store.record_delivery(first, report(DeliveryStatus.BOUNCED, 20)) is True
+    assert store.record_delivery(first, report(DeliveryStatus.BOUNCED, 20), told(first.account_id)) is True
 
-    owner, _, _ = store.email_record(JANE)
-    assert owner is not None
+    owner = owner_of(store)
     assert owner.invitation_id == second.invitation_id
     assert owner.invitation_delivery == second.delivery  # untouched by a report on the first
 
@@ -325,23 +456,31 @@ def test_store_record_delivery_of_a_superseded_invitation_leaves_the_email_on_it
 def test_store_record_delivery_of_an_invitation_that_is_gone_records_nothing(store: Store) -> None:
     invitation = an_invitation(an_account())
 
-    assert store.record_delivery(invitation, report(DeliveryStatus.DELIVERED, 10)) is False
+    assert store.record_delivery(invitation, report(DeliveryStatus.DELIVERED, 10), told(invitation.account_id)) is False
+    assert timeline(store, invitation.account_id) == []
 
 
-def test_store_suppression_stops_issues_to_the_address_until_it_is_lifted(store: Store) -> None:
-    _, first, _ = provisioned(store)
-    suppression = Suppression(email=JANE, at=START, invitation_id=first.invitation_id)
+def test_store_suppression_stops_invitations_to_the_address_until_it_is_lifted(store: Store) -> None:
+    account, first, _ = provisioned(store)
+    suppression = Suppression(email=JANE, at=START, invitation_id=first.invitation_id, account_id=account.account_id)
+    event = told(account.account_id, EventType.EMAIL_SUPPRESSED)
 
-    assert store.suppress(suppression) is True
-    assert store.suppress(suppression.model_copy(update={"invitation_id": None})) is False  # the first is kept
-    assert store.email_record(JANE)[2] == suppression
+    assert store.suppress(suppression, event) is True
+    assert store.suppress(suppression.model_copy(update={"invitation_id": None}), event) is False  # the first is kept
+    assert store.email_record(JANE).suppression == suppression
     with pytest.raises(Conflict):
         reissued(store, first)
 
-    assert store.lift_suppression(JANE) is True
-    assert store.lift_suppression(JANE) is False
-    assert store.email_record(JANE)[2] is None
+    def lifted(found: Suppression) -> NewEvent:
+        assert found == suppression
+        return told(account.account_id, EventType.EMAIL_UNSUPPRESSED)
+
+    assert store.lift_suppression(JANE, lifted) is True
+    assert store.lift_suppression(JANE, lifted) is False
+    assert store.email_record(JANE).suppression is None
     reissued(store, first)
+    kinds = [kind for _, kind in timeline(store, account.account_id)]
+    assert kinds.count("email.suppressed") == kinds.count("email.unsuppressed") == 1
 
 
 def test_store_ownerships_of_some_emails_are_those_that_have_one(store: Store) -> None:

@@ -29,6 +29,12 @@ def verify_sender() -> None:
     emulator.verify_sender(boto3.client("sesv2", region_name=REGION), Stack(template(), REGION))
 
 
+def create_keys_and_buses() -> None:
+    """The token key (an alias named after it, as the local stack's) and the event bus with its archive."""
+    emulator.create_keys(boto3.client("kms", region_name=REGION), Stack(template(), REGION))
+    emulator.create_buses(boto3.client("events", region_name=REGION), Stack(template(), REGION))
+
+
 @dataclass(frozen=True)
 class SentEmail:
     sender: str

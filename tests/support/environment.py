@@ -9,7 +9,11 @@ TABLE_NAMES = {
     "AccountsTable": "AccountsTable",
     "InvitationsTable": "InvitationsTable",
     "IdempotencyTable": "IdempotencyTable",
+    "EventsTable": "EventsTable",
 }
+# KMS keys are found by an alias named after their logical IDs, as in the local stack.
+TOKEN_KEY = "alias/InvitationTokenKey"
+EVENT_BUS = "business-accounts-local-events"
 ACCEPT_PAGE_URL = "https://account.example.com/invitations/accept"
 ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -20,6 +24,9 @@ ENVIRONMENT = {
     "ACCOUNTS_TABLE": TABLE_NAMES["AccountsTable"],
     "INVITATIONS_TABLE": TABLE_NAMES["InvitationsTable"],
     "IDEMPOTENCY_TABLE": TABLE_NAMES["IdempotencyTable"],
+    "EVENTS_TABLE": TABLE_NAMES["EventsTable"],
+    "TOKEN_KEY_ID": TOKEN_KEY,
+    "EVENT_BUS_NAME": EVENT_BUS,
     "SENDER_EMAIL": SENDER,
     "SES_CONFIGURATION_SET": "",
     "ACCEPT_PAGE_URL": ACCEPT_PAGE_URL,

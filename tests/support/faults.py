@@ -10,6 +10,7 @@ from typing import Any
 
 import botocore.endpoint
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.exceptions import BotoCoreError
 from botocore.stub import Stubber
 
@@ -28,6 +29,39 @@ def failing(client: Any, operation: str, error_code: str, status: int = 400, **m
 def ses_refuses(error_code: str = "MessageRejected", status: int = 400) -> AbstractContextManager[None]:
     """The service's next SES call, which must be SendEmail, is refused as SES refuses (`failing` on its client)."""
     return failing(sesv2_client(), "send_email", error_code, status)
+
+
+@contextmanager
+def refusing(client: Any, operation: str, error_code: str, status: int = 400) -> Iterator[list[dict[str, Any]]]:
+    """Every `operation` call of `client`, while inside, is answered with `error_code` (nothing reaches moto); the
+    list holds each call's parameters."""
+    calls: list[dict[str, Any]] = []
+
+    def answer(params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        calls.append(params)
+        return AWSResponse("", status, {}, None), {"Error": {"Code": error_code, "Message": error_code}}
+
+    event = f"before-call.{client.meta.service_model.service_name}.{operation}"
+    client.meta.events.register_first(event, answer)
+    try:
+        yield calls
+    finally:
+        client.meta.events.unregister(event, answer)
+
+
+@contextmanager
+def lost_answer(client: Any, operation: str, error: BotoCoreError) -> Iterator[None]:
+    """Every `operation` call of `client` reaches moto and is done, but its answer is lost on the way back."""
+
+    def lose(**_: Any) -> None:
+        raise error
+
+    event = f"after-call.{client.meta.service_model.service_name}.{operation}"
+    client.meta.events.register(event, lose)
+    try:
+        yield
+    finally:
+        client.meta.events.unregister(event, lose)
 
 
 @dataclass

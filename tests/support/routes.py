@@ -58,8 +58,8 @@ def _token_route(path: str, success: int, *, sends_email: bool) -> Route:
 ROUTES: dict[str, Route] = {
     "POST /v1/accounts": Route(
         201,
-        "transact_write_items",
-        False,
+        "query",
+        True,  # the confirmation email
         lambda api, _: api.post("/v1/accounts", {"email": NEWCOMER, "company_name": "Newco"}),
         lambda api, _: api.post("/v1/accounts", {"email": "not-an-email", "company_name": "Newco"}),
     ),
@@ -113,6 +113,13 @@ ROUTES: dict[str, Route] = {
         False,
         lambda api, s: api.get(f"/v1/internal/accounts/{s.account_id}/invitations"),
         lambda api, _: api.get(f"/v1/internal/accounts/{UNKNOWN_ACCOUNT}/invitations"),
+    ),
+    "GET /v1/internal/accounts/{id}/events": Route(
+        200,
+        "query",
+        False,
+        lambda api, s: api.get(f"/v1/internal/accounts/{s.account_id}/events"),
+        lambda api, _: api.get(f"/v1/internal/accounts/{UNKNOWN_ACCOUNT}/events"),
     ),
     "DELETE /v1/internal/accounts/{id}/invitations/{id}": Route(
         204,

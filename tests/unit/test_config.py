@@ -11,6 +11,8 @@ REQUIRED = {
     "ACCOUNTS_TABLE": "accounts",
     "INVITATIONS_TABLE": "invitations",
     "IDEMPOTENCY_TABLE": "idempotency",
+    "EVENTS_TABLE": "events",
+    "TOKEN_KEY_ID": "alias/token-key",
     "SENDER_EMAIL": "no-reply@example.com",
     "ACCEPT_PAGE_URL": "https://account.example.com/accept",
 }

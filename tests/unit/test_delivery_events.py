@@ -11,11 +11,12 @@ import pytest
 from business_accounts.logic import feedback
 from business_accounts.logic.feedback import SEVERITY, UnreadableReport, rank, read_report, record
 from business_accounts.logic.services import Services
+from business_accounts.models.events import NewEvent
 from business_accounts.models.items import Delivery, Invitation, Suppression
 from business_accounts.models.settings import Settings
 from business_accounts.models.types import CreatedVia, DeliveryStatus, InvitationStatus
 from tests.support.events import load_event
-from tests.support.fakes import START, RecordingMailer
+from tests.support.fakes import START, TEST_MINTER, RecordingMailer
 from tests.support.ses import BOUNCED, BOUNCED_TRANSIENT, COMPLAINED, DELAYED, DELIVERED, REJECTED, report
 
 INVITATION_ID, ACCOUNT_ID = "inv_01JDZ7Q0000000000000000003", "acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7"
@@ -35,12 +36,16 @@ class FakeStore:
         found = self.invitation
         return found if found and (found.account_id, found.invitation_id) == (account_id, invitation_id) else None
 
-    def record_delivery(self, invitation: Invitation, delivery: Delivery) -> bool:
+    told: list[NewEvent] = field(default_factory=list)  # the events its writes were given
+
+    def record_delivery(self, invitation: Invitation, delivery: Delivery, event: NewEvent) -> bool:
         self.recorded.append((invitation.invitation_id, delivery))
+        self.told.append(event)
         return not self.outranked
 
-    def suppress(self, suppression: Suppression) -> bool:
+    def suppress(self, suppression: Suppression, event: NewEvent | None) -> bool:
         self.suppressed.append(suppression)
+        self.told += [event] if event else []
         return True
 
 
@@ -64,10 +69,12 @@ def services(store: FakeStore) -> Services:
         accounts_table="AccountsTable",
         invitations_table="InvitationsTable",
         idempotency_table="IdempotencyTable",
+        events_table="EventsTable",
+        token_key_id="alias/InvitationTokenKey",
         sender_email="no-reply@example.com",
         accept_page_url="https://account.example.com/invitations/accept",
     )
-    return Services(settings=settings, store=store, mailer=RecordingMailer())  # type: ignore[arg-type]
+    return Services(settings=settings, store=store, mailer=RecordingMailer(), mint=TEST_MINTER)  # type: ignore[arg-type]
 
 
 def at(seconds: float) -> datetime:
@@ -199,7 +206,8 @@ def test_record_complaint_suppresses_the_invitation_address() -> None:
     outcome = record(services(store), event)
 
     assert outcome.suppressed is True
-    assert store.suppressed == [Suppression(email=JANE, at=at(60), invitation_id=INVITATION_ID)]
+    assert store.suppressed == [Suppression(email=JANE, at=at(60), invitation_id=INVITATION_ID, account_id=ACCOUNT_ID)]
+    assert [event.type for event in store.told] == ["email.suppressed", "invitation.delivery"]
 
 
 def test_record_complaint_about_an_unknown_invitation_suppresses_its_recipient_in_normal_form() -> None:

@@ -10,14 +10,14 @@ from business_accounts.logic import accounts, invitations
 from business_accounts.logic.services import Services
 from business_accounts.models import api
 from business_accounts.models.errors import (
-    EmailDeliveryFailed,
     InvitationExpired,
     InvitationNotFound,
     InvitationSuperseded,
     PendingInvitationExists,
 )
-from business_accounts.models.types import InvitationStatus
-from tests.support.fakes import FakeClock, RecordingMailer
+from business_accounts.models.types import DeliveryStatus, InvitationStatus
+from tests.support.fakes import FakeClock, RecordingMailer, Stream
+from tests.support.memory_store import MemoryStore
 
 JANE = "jane@example.com"
 
@@ -50,30 +50,35 @@ def test_join_supersedes_the_previous_link(logic: Services, clock: FakeClock, ma
     assert invitations.accept(logic, token=mailer.last_token).email == JANE
 
 
-def test_failed_email_undoes_the_invitation_and_frees_the_rate_limit(
-    logic: Services, clock: FakeClock, mailer: RecordingMailer
+def test_refused_email_is_recorded_rejected_and_gives_its_count_back(
+    logic: Services, clock: FakeClock, mailer: RecordingMailer, store: MemoryStore
 ) -> None:
     provisioned = provision(logic)
-    first = mailer.last_token
     clock.advance(minutes=2)
+    mailer.refuse_next = 1
+
+    refused = invitations.join(logic, account_id=provisioned.account_id, email=JANE)
+
+    assert refused.status == "invitation_sent"  # the invitation is written; its email is the outbox's
+    owner = store.owners[JANE]
+    assert owner.invitation_delivery is not None
+    assert owner.invitation_delivery.status is DeliveryStatus.REJECTED
+    again = invitations.join(logic, account_id=provisioned.account_id, email=JANE)  # no wait: no email left
+    assert again.status == "invitation_sent"
+    assert len(mailer.sent) == 2  # the provisioning's and the second join's
+
+
+def test_email_whose_outcome_is_unknown_is_sent_again_with_the_same_link(
+    logic: Services, mailer: RecordingMailer, stream: Stream
+) -> None:
     mailer.fail_next = 1
 
-    with pytest.raises(EmailDeliveryFailed):
-        invitations.join(logic, account_id=provisioned.account_id, email=JANE)
+    provisioned = provision(logic)
 
-    assert invitations.preview(logic, token=first).status is InvitationStatus.PENDING
-    sent = invitations.join(logic, account_id=provisioned.account_id, email=JANE)  # no wait: the slot was freed
-    assert sent.status == "invitation_sent"
-    assert len(mailer.sent) == 2
-
-
-def test_failed_provisioning_email_leaves_no_account_behind(logic: Services, mailer: RecordingMailer) -> None:
-    mailer.fail_next = 1
-
-    with pytest.raises(EmailDeliveryFailed):
-        provision(logic)
-
-    assert provision(logic).invitation.email == JANE
+    assert mailer.sent == []  # SES timed out: the stream keeps the event
+    stream.retry()
+    assert [email.invitation_id for email in mailer.sent] == [provisioned.invitation.invitation_id]
+    assert invitations.accept(logic, token=mailer.last_token).email == JANE
 
 
 def test_register_after_expiry_reports_the_invitation_as_expired(logic: Services, clock: FakeClock) -> None:

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 from business_accounts.logic import translation
 from business_accounts.logic.translation import CATALOGS, written_instant
-from business_accounts.models.languages import DEFAULT, SUPPORTED, chosen, closest, negotiate
+from business_accounts.models.languages import DEFAULT, SUPPORTED, Language, chosen, closest, negotiate
 
 TRANSLATED = (
     "logic/invitation_email.py",
@@ -107,11 +107,18 @@ def test_closest_of_an_unsupported_language_is_none_and_of_a_supported_one_itsel
     assert all(closest(locale) == locale for locale in SUPPORTED)
 
 
-def test_chosen_language_is_the_request_s_then_the_kept_one_then_the_accepted_one_then_english() -> None:
-    assert chosen("fr", kept="de", accepted="ja") == "fr"
-    assert chosen(None, kept="de", accepted="ja") == "de"
-    assert chosen(None, kept=None, accepted="ja") == "ja"
-    assert chosen(None) == "en"
+def test_chosen_language_is_the_request_s_then_a_kept_choice_then_the_accepted_one_then_a_kept_default() -> None:
+    assert chosen("fr", kept="de", kept_chosen=True, accepted="ja") == Language("fr", chosen=True)
+    assert chosen(None, kept="de", kept_chosen=True, accepted="ja") == Language("de", chosen=True)
+    assert chosen(None, kept="en", kept_chosen=False, accepted="ja") == Language("ja", chosen=True)
+    assert chosen(None, kept="en", kept_chosen=False) == Language("en", chosen=False)
+    assert chosen(None, kept=None, accepted="ja") == Language("ja", chosen=True)
+    assert chosen(None) == Language("en", chosen=False)
+
+
+def test_chosen_language_stored_before_choices_were_told_apart_keeps_all_but_english() -> None:
+    assert chosen(None, kept="de", accepted="ja") == Language("de", chosen=True)
+    assert chosen(None, kept="en", accepted="ja") == Language("ja", chosen=True)  # English was the default then
 
 
 @pytest.mark.parametrize(

@@ -67,13 +67,24 @@ def test_iso_writes_utc_with_z_to_the_second() -> None:
     assert iso(datetime(2026, 1, 1, tzinfo=UTC)) == "2026-01-01T00:00:00Z"
 
 
-def test_new_token_is_256_bits_from_the_secrets_module(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_token_is_the_256_bit_hmac_of_its_invitation_id_and_differs_by_id_and_key() -> None:
+    mint = tokens.keyed_minter(b"key one")
+
+    token = mint("inv_01JDZ7Q0000000000000000003")
+
+    assert len(base64.urlsafe_b64decode(token + "=")) == 32
+    assert token == mint("inv_01JDZ7Q0000000000000000003")  # minted again for the same link
+    assert token != mint("inv_01JDZ7Q0000000000000000004")
+    assert token != tokens.keyed_minter(b"key two")("inv_01JDZ7Q0000000000000000003")
+    assert tokens.token_hash(token) == hashlib.sha256(token.encode()).hexdigest()
+
+
+def test_random_token_is_256_bits_from_the_secrets_module(monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[int] = []
     real = secrets.token_urlsafe
     monkeypatch.setattr(secrets, "token_urlsafe", lambda size: asked.append(size) or real(size))
 
-    token = tokens.new_token()
+    token = tokens.random_token()
 
     assert asked == [32]
     assert len(base64.urlsafe_b64decode(token + "=")) == 32
-    assert tokens.token_hash(token) == hashlib.sha256(token.encode()).hexdigest()

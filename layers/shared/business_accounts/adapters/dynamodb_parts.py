@@ -9,11 +9,12 @@ from pydantic import BaseModel
 
 from business_accounts.adapters.dynamodb import Item, Transaction, names
 from business_accounts.adapters.keys import (
-    PENDING_SHARD,
     account_key,
     administrator_key,
     mail_log_key,
     ownership_key,
+    pending_shard,
+    suppression_key,
 )
 from business_accounts.logic.limits import DAY_SECONDS
 from business_accounts.models.items import Account, Administrator, EmailOwnership, Invitation, MailLog
@@ -43,6 +44,8 @@ class Parts:
         )
 
     def repoint_email(self, transaction: Transaction, *, before: EmailOwnership, after: EmailOwnership) -> None:
+        """The email waits on another invitation (or another account's, taken from an unverified claim), only if
+        it still waits on the one read."""
         transaction.add(
             "ownership",
             "Put",
@@ -67,14 +70,30 @@ class Parts:
             ConditionExpression="invitation_id = :invitation_id",
             ExpressionAttributeValues={":invitation_id": invitation.invitation_id},
         )
+        self.remove_invitee(transaction, invitation.account_id, invitation.email)
+
+    def remove_invitee(
+        self, transaction: Transaction, account_id: str, email: str, part: str = "administrator"
+    ) -> None:
         transaction.add(
-            "administrator",
+            part,
             "Delete",
             TableName=self._accounts,
-            Key=administrator_key(invitation.account_id, invitation.email),
+            Key=administrator_key(account_id, email),
             ConditionExpression="#state = :invited",
             ExpressionAttributeNames=names("state"),
             ExpressionAttributeValues={":invited": AdministratorState.INVITED.value},
+        )
+
+    def discard_account(self, transaction: Transaction, account_id: str, part: str = "discarded_account") -> None:
+        """An unverified account goes with its claim; a verified one never does."""
+        transaction.add(
+            part,
+            "Delete",
+            TableName=self._accounts,
+            Key=account_key(account_id),
+            ConditionExpression="verified = :unverified",
+            ExpressionAttributeValues={":unverified": False},
         )
 
     def put_account(self, transaction: Transaction, account: Account) -> None:
@@ -86,6 +105,26 @@ class Parts:
             ConditionExpression="attribute_not_exists(pk)",
         )
 
+    def account_exists(self, transaction: Transaction, account_id: str) -> None:
+        transaction.add(
+            "account",
+            "ConditionCheck",
+            TableName=self._accounts,
+            Key=account_key(account_id),
+            ConditionExpression="attribute_exists(pk)",
+        )
+
+    def verify_account(self, transaction: Transaction, account_id: str) -> None:
+        transaction.add(
+            "account",
+            "Update",
+            TableName=self._accounts,
+            Key=account_key(account_id),
+            UpdateExpression="SET verified = :verified",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":verified": True},
+        )
+
     def put_administrator(self, transaction: Transaction, administrator: Administrator) -> None:
         transaction.add(
             "administrator",
@@ -94,18 +133,29 @@ class Parts:
             Item={**administrator_key(administrator.account_id, administrator.email), **stored(administrator)},
         )
 
+    def not_suppressed(self, transaction: Transaction, email: str) -> None:
+        """A complaint recorded since the email was read stops this write too."""
+        transaction.add(
+            "suppression",
+            "ConditionCheck",
+            TableName=self._accounts,
+            Key=suppression_key(email),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
     def count_mail(self, transaction: Transaction, *, before: MailLog, after: MailLog) -> None:
         """The mail log goes from `before` to `after`, only if it is still `before` (its version)."""
         condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
         if before.version:
             condition = {"ConditionExpression": "version = :version"}
             condition["ExpressionAttributeValues"] = {":version": before.version}
+        key = mail_log_key(after.email, after.budget)
         if after.version == 0:
-            transaction.add("mail_log", "Delete", TableName=self._accounts, Key=mail_log_key(after.email), **condition)
+            transaction.add("mail_log", "Delete", TableName=self._accounts, Key=key, **condition)
             return
-        item = {**mail_log_key(after.email), **stored(after), "sent_at": list(after.sent_at)}
+        item = {**key, **stored(after), "sent_at": list(after.sent_at)}
         if after.sent_at:
-            item["ttl"] = after.sent_at[-1] + DAY_SECONDS  # the log means nothing a day after its last email
+            item["ttl"] = max(after.sent_at) + DAY_SECONDS  # the log means nothing a day after its last email
         transaction.add("mail_log", "Put", TableName=self._accounts, Item=item, **condition)
 
     def set_status(
@@ -117,21 +167,28 @@ class Parts:
         *,
         expected: tuple[InvitationStatus, ...],
     ) -> None:
-        pending = status is InvitationStatus.PENDING  # only pending invitations are in the cleanup's index
-        values: dict[str, Any] = {":status": status.value} | ({":shard": PENDING_SHARD} if pending else {})
+        """The invitation leaves the pending index for `status`, only from one of the `expected` ones."""
+        values: dict[str, Any] = {":status": status.value}
         values |= {f":expected{index}": value.value for index, value in enumerate(expected)}
         transaction.add(
             part,
             "Update",
             TableName=self._invitations,
             Key={"token_hash": token_hash},
-            UpdateExpression="SET #status = :status"
-            + (", pending_shard = :shard" if pending else " REMOVE pending_shard"),
+            UpdateExpression="SET #status = :status REMOVE pending_shard",
             ConditionExpression=f"#status IN ({', '.join(f':expected{index}' for index in range(len(expected)))})",
             ExpressionAttributeNames=names("status"),
             ExpressionAttributeValues=values,
         )
 
-    def invitation_item(self, invitation: Invitation) -> Item:
+    def put_invitation(self, transaction: Transaction, invitation: Invitation) -> None:
+        """A new pending invitation, in its shard of the pending index, kept until expiry plus retention."""
         item = stored(invitation) | {"ttl": invitation.expires_epoch + self._retention_seconds}
-        return item | ({"pending_shard": PENDING_SHARD} if invitation.status is InvitationStatus.PENDING else {})
+        item |= {"pending_shard": pending_shard(invitation.token_hash)}
+        transaction.add(
+            "invitation",
+            "Put",
+            TableName=self._invitations,
+            Item=item,
+            ConditionExpression="attribute_not_exists(token_hash)",
+        )

@@ -13,7 +13,11 @@ from business_accounts.logic.invitation_email import (
     INVITATION_TAG,
     ComposedEmail,
     MailDeliveryError,
+    MailRefused,
 )
+
+# What SES answers when it will not take this email however often it is asked: the email never leaves.
+_REFUSALS = frozenset({"MessageRejected", "BadRequestException"})
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2.client import SESV2Client
@@ -33,7 +37,7 @@ class SesMailer:
             "Destination": {"ToAddresses": [email.recipient]},
             "Content": {"Raw": {"Data": email.mime}},  # text and HTML as one multipart/alternative
             "EmailTags": [
-                {"Name": CATEGORY_TAG, "Value": "invitation"},
+                {"Name": CATEGORY_TAG, "Value": email.invitation.purpose.value},
                 {"Name": INVITATION_TAG, "Value": email.invitation.invitation_id},
                 {"Name": ACCOUNT_TAG, "Value": email.invitation.account_id},
             ],
@@ -42,5 +46,8 @@ class SesMailer:
             request["ConfigurationSetName"] = self._configuration_set
         try:
             self._client().send_email(**request)
-        except (ClientError, BotoCoreError) as error:
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            raise (MailRefused if code in _REFUSALS else MailDeliveryError)(code or "ClientError") from error
+        except BotoCoreError as error:  # timed out, reset or unreachable: whether SES took it is not known
             raise MailDeliveryError(type(error).__name__) from error

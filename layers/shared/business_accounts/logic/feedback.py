@@ -23,9 +23,10 @@ from pydantic.alias_generators import to_camel
 
 from business_accounts.logic.invitation_email import ACCOUNT_TAG, INVITATION_TAG
 from business_accounts.logic.services import Services
-from business_accounts.models.items import Delivery, Suppression
+from business_accounts.models.events import Actor, EventType, NewEvent
+from business_accounts.models.items import Delivery, Invitation, Suppression
 from business_accounts.models.mailbox import normalise_email
-from business_accounts.models.types import DeliveryStatus
+from business_accounts.models.types import DeliveryStatus, iso
 from business_accounts.observability import Metric, count, logger, mask_email
 
 # The ordering rule's tie-break: how grave each status is, least first.
@@ -181,13 +182,17 @@ def record(services: Services, event: Mapping[str, Any]) -> Outcome:
     if report.status is DeliveryStatus.COMPLAINED:
         emails = [invitation.email] if invitation else _mailboxes(report.recipients)
         for email in emails:
-            suppression = Suppression(email=email, at=report.at, invitation_id=report.invitation_id)
-            suppressed |= services.store.suppress(suppression)
+            suppression = Suppression(
+                email=email, at=report.at, invitation_id=report.invitation_id, account_id=report.account_id
+            )
+            data = {"email": email, "invitation_id": report.invitation_id}
+            told = NewEvent(EventType.EMAIL_SUPPRESSED, report.account_id, Actor.SES, report.at, data)
+            suppressed |= services.store.suppress(suppression, told)
             logger.info("invitation emails to this address stopped", extra={**extra, "email": mask_email(email)})
-    if invitation is None:  # never sent by us, undone after SES failed, or deleted by TTL long after expiry
+    if invitation is None:  # never sent by us, or deleted by TTL long after expiry
         logger.warning("delivery report about an invitation that does not exist", extra=extra)
         return Outcome(delivery=report.status, recorded=False, suppressed=suppressed)
-    recorded = services.store.record_delivery(invitation, report.delivery)
+    recorded = services.store.record_delivery(invitation, report.delivery, delivery_event(invitation, report.delivery))
     if recorded:
         count(_METRICS[report.status])
     logger.info(
@@ -195,6 +200,17 @@ def record(services: Services, event: Mapping[str, Any]) -> Outcome:
         extra={**extra, "email": mask_email(invitation.email)},
     )
     return Outcome(delivery=report.status, recorded=recorded, suppressed=suppressed)
+
+
+def delivery_event(invitation: Invitation, delivery: Delivery, *, actor: Actor = Actor.SES) -> NewEvent:
+    """The timeline's record of what became of an invitation's email (SES's report, or the outbox's own)."""
+    data = {
+        "invitation_id": invitation.invitation_id,
+        "email": invitation.email,
+        "status": delivery.status.value,
+        "at": iso(delivery.at),
+    }
+    return NewEvent(EventType.INVITATION_DELIVERY, invitation.account_id, actor, delivery.at, data)
 
 
 def _mailboxes(recipients: tuple[str, ...]) -> list[str]:
@@ -210,5 +226,12 @@ def _mailboxes(recipients: tuple[str, ...]) -> list[str]:
 
 def lift_suppression(services: Services, *, email: str) -> None:
     """Invitation emails may go to the address again (support's decision); lifting twice is not an error."""
-    lifted = services.store.lift_suppression(email)
-    logger.info("suppression lifted" if lifted else "no suppression to lift", extra={"email": mask_email(email)})
+    now = services.clock()
+
+    def lifted(suppression: Suppression) -> NewEvent | None:
+        if suppression.account_id is None:  # stored before timelines: no account to tell
+            return None
+        return NewEvent(EventType.EMAIL_UNSUPPRESSED, suppression.account_id, Actor.SUPPORT, now, {"email": email})
+
+    done = services.store.lift_suppression(email, lifted)
+    logger.info("suppression lifted" if done else "no suppression to lift", extra={"email": mask_email(email)})

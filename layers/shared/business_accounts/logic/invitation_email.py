@@ -17,7 +17,7 @@ from business_accounts.logic.translation import translations, written_instant
 from business_accounts.models.languages import DEFAULT as DEFAULT_LOCALE
 from business_accounts.models.languages import N_
 from business_accounts.models.mailbox import ascii_address
-from business_accounts.models.types import CreatedVia, as_one_line
+from business_accounts.models.types import CreatedVia, InvitationPurpose, as_one_line
 from business_accounts.models.wording import WHY_THE_ACCOUNT_EXISTS
 
 
@@ -34,6 +34,7 @@ class InvitationEmail:
     invitation_id: str
     account_id: str
     locale: str = DEFAULT_LOCALE  # the language it is written in
+    purpose: InvitationPurpose = InvitationPurpose.INVITATION  # a confirmation asks to confirm one's own registration
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,11 @@ CATEGORY_TAG, INVITATION_TAG, ACCOUNT_TAG = "category", "invitation_id", "accoun
 
 
 class MailDeliveryError(Exception):
-    """The email could not be handed to the mail service."""
+    """The email could not be handed to the mail service, or whether it was is not known: try again."""
+
+
+class MailRefused(MailDeliveryError):
+    """The mail service refused this email for good (it did not leave): trying again would not help."""
 
 
 class Mailer(Protocol):
@@ -84,6 +89,42 @@ NOT_EXPECTED = N_(
     "Did not expect this? You can ignore this email: nothing changes unless you accept. "
     "If you keep getting these emails, tell your company's IT administrator or our support team."
 )
+# A confirmation: the registrant proves that the address is theirs (SPEC, Self-service registration).
+CONFIRM_SUBJECT = N_("Confirm your email address to finish registering {company}")
+CONFIRM_OPENING = N_(
+    "You asked to register a business account for {company} with this email address. "
+    "Confirm that the address is yours, and you become the account's administrator."
+)
+CONFIRM_OPEN_THE_LINK = N_("To confirm your email address, open this link:")
+CONFIRM = N_("Confirm my email address")
+# Translators: {until} is a date and time in UTC, written the way your language writes them.
+CONFIRM_VALID_UNTIL = N_(
+    "The link works until {until}. If it has expired, open it anyway and ask for a new one in one click."
+)
+CONFIRM_NOT_EXPECTED = N_(
+    "Did not register? You can ignore this email: no business account is created for this address unless you "
+    "confirm it."
+)
+
+
+@dataclass(frozen=True)
+class _Words:
+    """What an email of one purpose says, in English (marked for the catalogs), translated when it is rendered."""
+
+    subject: str
+    opening: str
+    open_the_link: str
+    button: str
+    valid_until: str
+    not_expected: str
+
+
+_WORDS = {
+    InvitationPurpose.INVITATION: _Words(SUBJECT, INVITED, OPEN_THE_LINK, JOIN, VALID_UNTIL, NOT_EXPECTED),
+    InvitationPurpose.CONFIRMATION: _Words(
+        CONFIRM_SUBJECT, CONFIRM_OPENING, CONFIRM_OPEN_THE_LINK, CONFIRM, CONFIRM_VALID_UNTIL, CONFIRM_NOT_EXPECTED
+    ),
+}
 
 
 @cache
@@ -97,16 +138,17 @@ def render_invitation(email: InvitationEmail) -> RenderedEmail:
     Markup, whose `format` escapes every value, and a translated sentence with markup inside is Markup too, whose
     placeholders escape what fills them, so neither a translation nor a company name can add markup."""
     say = translations(email.locale).gettext
+    words = _WORDS[email.purpose]
     why = say(WHY_THE_ACCOUNT_EXISTS[email.created_via])
     until = written_instant(email.expires_at, email.locale)
     company = email.company_name
-    subject = say(SUBJECT).format(company=_subject_words(company))
+    subject = say(words.subject).format(company=_subject_words(company))
     text = (
         f"{say(GREETING)}\n\n"
-        f"{say(INVITED).format(company=company, why=why)}\n\n"
-        f"{say(OPEN_THE_LINK)}\n{email.link}\n\n"
-        f"{say(VALID_UNTIL).format(until=until)}\n\n"
-        f"{say(NOT_EXPECTED)}\n"
+        f"{say(words.opening).format(company=company, why=why)}\n\n"
+        f"{say(words.open_the_link)}\n{email.link}\n\n"
+        f"{say(words.valid_until).format(until=until)}\n\n"
+        f"{say(words.not_expected)}\n"
     )
 
     def marked(message: str, **values: str | Markup) -> Markup:
@@ -117,11 +159,11 @@ def render_invitation(email: InvitationEmail) -> RenderedEmail:
         subject=subject,
         link=email.link,
         greeting=say(GREETING),
-        invited=marked(INVITED, company=Markup("<strong>{}</strong>").format(company), why=why),
-        join=say(JOIN).format(company=company),
+        opening=marked(words.opening, company=Markup("<strong>{}</strong>").format(company), why=why),
+        button=say(words.button).format(company=company),
         copy_the_link=say(COPY_THE_LINK),
-        valid_until=marked(VALID_UNTIL, until=Markup("<strong>{}</strong>").format(until)),
-        not_expected=say(NOT_EXPECTED),
+        valid_until=marked(words.valid_until, until=Markup("<strong>{}</strong>").format(until)),
+        not_expected=say(words.not_expected),
     )
     return RenderedEmail(subject=subject, text=text, html=str(html))
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from business_accounts.logic.delivery import (
+from business_accounts.logic.issuing import (
     admit,
-    deliver,
     email_taken,
+    issue,
+    kept_language,
     new_invitation,
     not_suppressed,
     once_more_on_conflict,
@@ -21,6 +22,7 @@ from business_accounts.logic.tokens import token_hash
 from business_accounts.models import api
 from business_accounts.models.errors import (
     AccountNotFound,
+    AccountUnverified,
     AlreadyMember,
     ConcurrentUpdate,
     DomainError,
@@ -32,9 +34,10 @@ from business_accounts.models.errors import (
     InvitationSuperseded,
     NotInvited,
 )
-from business_accounts.models.items import Delivery, Invitation
+from business_accounts.models.events import Actor, EventType, NewEvent
+from business_accounts.models.items import Invitation
 from business_accounts.models.languages import chosen
-from business_accounts.models.types import AdministratorState, InvitationStatus
+from business_accounts.models.types import AdministratorState, Budget, InvitationPurpose, InvitationStatus
 from business_accounts.observability import Metric, count, logger, mask_email
 
 _UNUSABLE: dict[InvitationStatus, type[DomainError]] = {
@@ -56,6 +59,11 @@ def usable(invitation: Invitation | None, now: datetime) -> Invitation:
     return invitation
 
 
+def _about(invitation: Invitation) -> dict[str, str]:
+    """What every event about one invitation names: which, and for whom."""
+    return {"invitation_id": invitation.invitation_id, "email": invitation.email}
+
+
 # --- Public routes ---
 
 
@@ -64,17 +72,19 @@ def join(
 ) -> api.InvitationSent:
     """The "Join COMPANY" button: a fresh invitation to an account the email is invited to; older links die.
 
-    `locale` is the language the request asks for; `accepted` the one its Accept-Language prefers (see reissue).
+    `locale` is the language the request asks for; `accepted` the one its Accept-Language prefers (kept_language).
     """
 
     def attempt() -> api.InvitationSent:
-        owner, mail_log, suppression = services.store.email_record(email)
+        record = services.store.email_record(email)
+        owner = record.owner
         if owner is None or owner.account_id != account_id:
             raise NotInvited()
         if owner.state is AdministratorState.ACTIVE:
             raise AlreadyMember()
-        not_suppressed(suppression)
-        invitation = reissue(services, email, owner, mail_log, locale=locale, accepted=accepted)
+        not_suppressed(record.suppression)
+        language = kept_language(owner, locale=locale, accepted=accepted)
+        invitation = reissue(services, record, language=language, actor=Actor.SELF, reason="join")
         return api.InvitationSent(email=email, expires_at=invitation.expires_at)
 
     return once_more_on_conflict(attempt)
@@ -83,22 +93,27 @@ def join(
 def resend(
     services: Services, *, email: str, locale: str | None = None, accepted: str | None = None
 ) -> api.ResendReceived:
-    """The "I did not get the email" link: one answer whatever the email's standing, and the same limits.
+    """The "I did not get the email" link: one answer whatever the email's standing, and limits alike.
 
-    A suppressed address is answered as one without an invitation: counted, and nothing is sent.
+    An address with nothing to send (no invitation, an active administrator, a suppressed address) is counted
+    in a log of its own, so its answers, 429 included, are those of an address with an invitation, while it
+    spends nothing of the budget a real invitation email to it would need.
     """
 
     def attempt() -> api.ResendReceived:
-        owner, mail_log, suppression = services.store.email_record(email)
-        if owner is None or owner.state is AdministratorState.ACTIVE or suppression is not None:
+        record = services.store.email_record(email)
+        owner = record.owner
+        if owner is None or owner.state is AdministratorState.ACTIVE or record.suppression is not None:
+            log = record.log(Budget.NOTHING_TO_SEND)
             try:
-                services.store.record_mail(mail_log, admit(services, mail_log, services.clock()))
+                services.store.record_mail(log, admit(services, log, services.clock()))
             except MailCounted as counted:
                 raise raced_by_another_email(services) from counted
-            standing = "suppressed" if suppression is not None else "no invitation"
+            standing = "suppressed" if record.suppression is not None else "nothing to send"
             logger.info("resend sends nothing", extra={"email": mask_email(email), "standing": standing})
         else:
-            reissue(services, email, owner, mail_log, locale=locale, accepted=accepted)
+            language = kept_language(owner, locale=locale, accepted=accepted)
+            reissue(services, record, language=language, actor=Actor.SELF, reason="resend")
         return api.ResendReceived()
 
     return once_more_on_conflict(attempt)
@@ -112,20 +127,25 @@ def preview(services: Services, *, token: str) -> api.InvitationPreview:
         account_id=invitation.account_id,
         company_name=invitation.company_name,
         created_via=invitation.created_via,
+        purpose=invitation.purpose,
         expires_at=invitation.expires_at,
         locale=invitation.locale,
     )
 
 
 def accept(services: Services, *, token: str) -> api.AcceptedInvitation:
-    """The invitee becomes an active administrator: one read, one transaction, no check-then-write (read and
-    written once more when the transaction raced another)."""
+    """The invitee becomes an active administrator, and a confirmation verifies its account: one read, one
+    transaction, no check-then-write (read and written once more when the transaction raced another)."""
 
     def attempt() -> Invitation:
         now = services.clock()
         invitation = usable(services.store.invitation(token_hash(token)), now)
+        events = [NewEvent(EventType.INVITATION_ACCEPTED, invitation.account_id, Actor.SELF, now, _about(invitation))]
+        if invitation.purpose is InvitationPurpose.CONFIRMATION:
+            verified = {"email": invitation.email}
+            events.append(NewEvent(EventType.ACCOUNT_VERIFIED, invitation.account_id, Actor.SELF, now, verified))
         try:
-            services.store.accept(invitation, now)
+            services.store.accept(invitation, now, events)
         except InvitationChanged as changed:
             usable(changed.current, now)  # raises what happened to it: accepted, superseded, revoked or expired
             raise ConcurrentUpdate() from changed
@@ -142,8 +162,9 @@ def accept(services: Services, *, token: str) -> api.AcceptedInvitation:
     )
 
 
-def renew(services: Services, *, token: str) -> api.RenewedInvitation:
-    """One click from an expired or superseded link: a new invitation to that invitation's own address."""
+def renew(services: Services, *, token: str, accepted: str | None = None) -> api.RenewedInvitation:
+    """One click from an expired or superseded link: a new invitation to that invitation's own address, in the
+    link's language if someone chose it, else the one its Accept-Language (`accepted`) prefers."""
 
     def attempt() -> api.RenewedInvitation:
         invitation = services.store.invitation(token_hash(token))
@@ -152,14 +173,15 @@ def renew(services: Services, *, token: str) -> api.RenewedInvitation:
         status = invitation.status_at(services.clock())
         if status not in _RENEWABLE:
             raise _UNUSABLE[status]()
-        owner, mail_log, suppression = services.store.email_record(invitation.email)
+        record = services.store.email_record(invitation.email)
+        owner = record.owner
         if owner is None or owner.account_id != invitation.account_id:
             raise InvitationRevoked()  # the email was freed since this link was sent
         if owner.state is AdministratorState.ACTIVE:
             raise InvitationAlreadyAccepted()  # accepted through a newer link
-        not_suppressed(suppression)
-        # In the language of the link's own invitation, whichever invitation the email waits on now.
-        renewed = reissue(services, invitation.email, owner, mail_log, locale=invitation.locale, accepted=None)
+        not_suppressed(record.suppression)
+        language = chosen(None, kept=invitation.locale, kept_chosen=invitation.locale_chosen, accepted=accepted)
+        renewed = reissue(services, record, language=language, actor=Actor.SELF, reason="renew")
         return api.RenewedInvitation(expires_at=renewed.expires_at)
 
     return once_more_on_conflict(attempt)
@@ -177,7 +199,8 @@ def invite(
     locale: str | None = None,
     accepted: str | None = None,
 ) -> api.PendingInvitation:
-    """An administrator invites a colleague; a pending invitation for the same email is superseded.
+    """An administrator invites a colleague; a pending invitation for the same email is superseded, and an
+    unverified claim of it elsewhere is discarded.
 
     In the language `locale`, else the one `accepted` (the request's Accept-Language), else English.
     """
@@ -186,18 +209,33 @@ def invite(
         account = services.store.account(account_id)
         if account is None:
             raise AccountNotFound()
-        owner, mail_log, suppression = services.store.email_record(email)
+        if not account.verified:
+            raise AccountUnverified()
+        record = services.store.email_record(email)
+        owner = record.owner
         now = services.clock()
-        if owner is not None and owner.account_id != account_id:
-            raise email_taken(owner, now)
-        if owner is not None and owner.state is AdministratorState.ACTIVE:
+        if owner is not None and owner.account_id != account_id and not owner.unverified:
+            raise email_taken(services, record, now)
+        if owner is not None and owner.account_id == account_id and owner.state is AdministratorState.ACTIVE:
             raise AlreadyMember()
-        not_suppressed(suppression)
-        language = chosen(locale, accepted=accepted)
+        not_suppressed(record.suppression)
         invitation, token = new_invitation(
-            services, account=account, email=email, now=now, locale=language, invited_by=invited_by
+            services,
+            account=account,
+            email=email,
+            now=now,
+            language=chosen(locale, accepted=accepted),
+            invited_by=invited_by,
         )
-        deliver(services, invitation, token, mail_log=mail_log, now=now, ownership_before=owner)
+        issue(
+            services,
+            invitation,
+            token,
+            record,
+            budget=Budget.BACK_OFFICE,
+            actor=Actor.ADMINISTRATOR,
+            reason="colleague",
+        )
         return api.PendingInvitation(
             invitation_id=invitation.invitation_id, email=email, expires_at=invitation.expires_at
         )
@@ -226,7 +264,8 @@ def list_invitations(
                 status=current,
                 created_at=invitation.created_at,
                 expires_at=invitation.expires_at,
-                delivery=shown(invitation.delivery or Delivery.sent(invitation.created_at)),
+                purpose=invitation.purpose,
+                delivery=shown(invitation.delivery) if invitation.delivery else None,
             )
             for invitation, current in statuses
             if status is None or current is status
@@ -246,7 +285,10 @@ def revoke(services: Services, *, account_id: str, invitation_id: str) -> None:
             return  # revoking twice is not an error
         if invitation.status in (InvitationStatus.ACCEPTED, InvitationStatus.SUPERSEDED):
             raise _UNUSABLE[invitation.status]()
-        services.store.revoke(invitation)
+        event = NewEvent(
+            EventType.INVITATION_REVOKED, account_id, Actor.ADMINISTRATOR, services.clock(), _about(invitation)
+        )
+        services.store.revoke(invitation, [event])
         logger.info("invitation revoked", extra={"email": mask_email(invitation.email), "invitation_id": invitation_id})
 
     once_more_on_conflict(attempt)

@@ -1,16 +1,20 @@
 """The data-access interface the logic works with: the Store protocol, and what it reports, in domain terms.
 
-`dynamodb_store.DynamoStore` is the Store on DynamoDB; `tests/support/memory_store.py` keeps the same promises
-in memory for the unit tests, and `tests/integration/test_store_contract.py` holds both to them.
+`adapters/dynamodb_store.DynamoStore` is the Store on DynamoDB; `tests/support/memory_store.py` keeps the same
+promises in memory for the unit tests, and `tests/integration/test_store_contract.py` holds both to them.
+
+Every write takes the events it causes and writes them in the same transaction, numbered per account without a
+gap (models/events.py): no change without its event, no event without its change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from business_accounts.models.events import Event, NewEvent
 from business_accounts.models.items import (
     Account,
     Administrator,
@@ -21,7 +25,7 @@ from business_accounts.models.items import (
     MailLog,
     Suppression,
 )
-from business_accounts.models.types import InvitationStatus
+from business_accounts.models.types import Budget, InvitationPurpose, InvitationStatus
 
 
 class Conflict(Exception):
@@ -49,15 +53,35 @@ class InvitationChanged(Conflict):
 
 
 @dataclass(frozen=True)
+class EmailRecord:
+    """Everything the service keeps about one address, read at once: who it belongs to (None: free), the logs of
+    the invitation emails to it per budget, and whether invitation emails to it are stopped."""
+
+    email: str
+    owner: EmailOwnership | None
+    logs: dict[Budget, MailLog] = field(default_factory=dict)
+    suppression: Suppression | None = None
+
+    def log(self, budget: Budget) -> MailLog:
+        return self.logs.get(budget) or MailLog(email=self.email, budget=budget)
+
+
+@dataclass(frozen=True)
 class Issue:
-    """Everything one new invitation writes at once, and what it replaces, so that it can be undone."""
+    """Everything one new invitation writes at once, with its events.
+
+    `ownership_before` is the email's ownership it replaces (None: it claims a free email); `discarded` is an
+    unverified claim it takes the email from, whose account goes with it (SPEC: an unverified claim yields).
+    """
 
     invitation: Invitation
     mail_before: MailLog
     mail_after: MailLog
-    ownership_before: EmailOwnership | None = None  # None: this invitation claims a free email
+    events: tuple[NewEvent, ...]
+    ownership_before: EmailOwnership | None = None
     new_account: Account | None = None
     external_reference: ExternalReference | None = None
+    discarded: EmailOwnership | None = None
 
     @property
     def ownership(self) -> EmailOwnership:
@@ -65,14 +89,23 @@ class Issue:
         return EmailOwnership.invited_to(self.invitation)
 
 
+@dataclass(frozen=True)
+class Overdue:
+    """A pending invitation past its expiry, as the cleanup finds it."""
+
+    token_hash: str
+    invitation_id: str
+    account_id: str
+    email: str
+    purpose: InvitationPurpose
+
+
 class Store(Protocol):
-    """Every read and write of accounts and invitations; each write is all or nothing, decided by conditions."""
+    """Every read and write of accounts, invitations and their events; each write is all or nothing."""
 
     # --- Reads (strongly consistent) ---
 
-    def email_record(self, email: str) -> tuple[EmailOwnership | None, MailLog, Suppression | None]:
-        """Who the email belongs to (None: free), its mail log, and whether invitation emails to it are stopped."""
-        ...
+    def email_record(self, email: str) -> EmailRecord: ...
 
     def invitation(self, token_hash: str) -> Invitation | None: ...
 
@@ -92,15 +125,15 @@ class Store(Protocol):
 
     def find_invitation(self, account_id: str, invitation_id: str) -> Invitation | None: ...
 
-    def expired_pending(self, now: datetime) -> Iterator[str]:
-        """Token hashes of pending invitations whose expiry has passed at `now`, oldest first."""
+    def expired_pending(self, now: datetime) -> Iterator[Overdue]:
+        """Pending invitations whose expiry has passed at `now`, oldest first within each of the index's shards."""
+        ...
+
+    def events_of(self, account_id: str, *, after: int, limit: int) -> list[Event]:
+        """One page of an account's timeline: up to `limit` events numbered above `after`, oldest first."""
         ...
 
     # --- Writes ---
-
-    def create_account(self, account: Account, administrator: Administrator) -> None:
-        """The account, its active administrator and the email's ownership; EmailTaken if the email has an owner."""
-        ...
 
     def issue(self, issue: Issue) -> None:
         """Write the invitation, supersede the one it replaces, repoint (or claim) the email, count the email.
@@ -110,31 +143,43 @@ class Store(Protocol):
         """
         ...
 
-    def undo_issue(self, issue: Issue) -> None:
-        """Put back what `issue` wrote, each part only if it is still as `issue` left it."""
+    def mail_again(self, invitation: Invitation, mail_before: MailLog, mail_after: MailLog, event: NewEvent) -> None:
+        """Count one more email of `invitation` and put its `invitation.sent` event, so the outbox mails it again;
+        Conflict unless the email still waits on it, MailCounted when only the mail log changed."""
         ...
 
     def record_mail(self, before: MailLog, after: MailLog) -> None:
-        """Count an email request on its own (resend to an address with nothing to send); MailCounted if raced."""
+        """Count an email request on its own (a resend with nothing to send); MailCounted if raced."""
         ...
 
-    def accept(self, invitation: Invitation, now: datetime) -> None:
+    def uncount_mail(self, email: str, budget: Budget, sent_at: int) -> None:
+        """Take back an email counted at `sent_at` that never left (re-read and tried again when raced)."""
+        ...
+
+    def accept(self, invitation: Invitation, now: datetime, events: Sequence[NewEvent]) -> None:
         """The invitation becomes accepted and its email an active administrator (who waits on no invitation, nor
-        on its delivery); InvitationChanged unless the invitation is still pending and unexpired at `now`, Conflict
-        if the email moved on."""
+        on its delivery); a confirmation verifies its account too. InvitationChanged unless the invitation is still
+        pending and unexpired at `now`, Conflict if the email moved on."""
         ...
 
-    def revoke(self, invitation: Invitation) -> None:
+    def revoke(self, invitation: Invitation, events: Sequence[NewEvent]) -> None:
         """The invitation (pending or expired) is revoked and its email freed; Conflict if it changed meanwhile."""
         ...
 
-    def expire(self, token_hash: str, now: datetime) -> bool:
-        """Mark one pending invitation expired if it has expired at `now`; False if it changed meanwhile."""
+    def expire(self, overdue: Overdue, now: datetime, expired: NewEvent, discarded: NewEvent | None) -> bool:
+        """Mark one pending invitation expired if it has expired at `now`; False if it changed meanwhile.
+
+        With `discarded`, a confirmation's unverified claim goes with it (its account, its administrator and the
+        email's ownership) while the email still waits on it; where it does not, the invitation expires alone."""
         ...
 
-    # --- Delivery feedback ---
+    # --- Delivery ---
 
-    def record_delivery(self, invitation: Invitation, delivery: Delivery) -> bool:
+    def record_sent(self, invitation: Invitation, at: datetime, event: NewEvent) -> bool:
+        """Its email left: `sent`, unless a report already outranks that; False if nothing was recorded."""
+        ...
+
+    def record_delivery(self, invitation: Invitation, delivery: Delivery, event: NewEvent) -> bool:
         """Record what became of the invitation's email on the invitation, and on its email's ownership while that
         still waits on this invitation; each only where `delivery` outranks what is there (a higher `rank`).
 
@@ -142,13 +187,18 @@ class Store(Protocol):
         """
         ...
 
-    def suppress(self, suppression: Suppression) -> bool:
+    def suppress(self, suppression: Suppression, event: NewEvent | None) -> bool:
         """Stop invitation emails to the address; False if they were stopped already (the first record is kept)."""
         ...
 
-    def lift_suppression(self, email: str) -> bool:
-        """Invitation emails to the address may go again; False if they were not stopped."""
+    def lift_suppression(self, email: str, event_of: EventOf) -> bool:
+        """Invitation emails to the address may go again; False if they were not stopped. `event_of` tells the
+        event of lifting the suppression found (None: it names no account, as those stored before timelines)."""
         ...
+
+
+class EventOf(Protocol):
+    def __call__(self, suppression: Suppression) -> NewEvent | None: ...
 
 
 # The statuses a newer invitation may supersede, and revoke may withdraw.

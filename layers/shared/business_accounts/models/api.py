@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, WithJsonSchema
 
 from business_accounts.models.countries import COUNTRY_CODES
+from business_accounts.models.events import Event
 from business_accounts.models.types import (
     AccountId,
     AdministratorState,
@@ -16,6 +17,7 @@ from business_accounts.models.types import (
     Email,
     ExternalReference,
     InvitationId,
+    InvitationPurpose,
     InvitationStatus,
     Locale,
     PersonName,
@@ -110,8 +112,12 @@ class AccountOrigin(AccountRef):
 
 
 class RegisteredAccount(AccountRef):
+    """A registration waiting on its confirmation: the email's owner confirms it through the link just sent."""
+
     administrator_email: str
     created_via: Literal[CreatedVia.SELF_SERVICE] = CreatedVia.SELF_SERVICE
+    status: Literal["verification_sent"] = "verification_sent"
+    expires_at: Annotated[UtcDateTime, Field(description="Until when the confirmation link works")]
 
 
 class Delivery(Schema):
@@ -126,8 +132,23 @@ class InvitationState(Schema):
     status: Literal[InvitationStatus.PENDING, InvitationStatus.EXPIRED]
     expires_at: UtcDateTime
     delivery: Annotated[
-        Delivery | None, Field(description="Absent only for invitations sent before delivery feedback existed")
+        Delivery | None,
+        Field(description="Absent while its email waits to be sent, and for invitations sent before delivery feedback"),
     ] = None
+
+
+class PublicInvitationState(Schema):
+    """The invitation an email waits on, as the registration page needs it and no more (SPEC: public answers)."""
+
+    status: Literal[InvitationStatus.PENDING, InvitationStatus.EXPIRED]
+    expires_at: UtcDateTime
+    delivery: Annotated[
+        Delivery | None,
+        Field(description="Only when its email bounced or was rejected: the page then says so instead of SPAM advice"),
+    ] = None
+    next_email_in: Annotated[
+        int, Field(ge=0, description="Seconds until Join can send another invitation email to this address (0: now)")
+    ] = 0
 
 
 class InvitationSent(Schema):
@@ -149,6 +170,10 @@ class ResendReceived(Schema):
 class InvitationPreview(AccountOrigin):
     invitation_id: InvitationId
     status: Literal[InvitationStatus.PENDING] = InvitationStatus.PENDING
+    purpose: Annotated[
+        InvitationPurpose,
+        Field(description="`confirmation`: the link confirms the person's own registration; else it joins an account"),
+    ]
     email: str
     expires_at: UtcDateTime
     locale: Annotated[str, Field(description="The language of the invitation email: the accept page speaks it")]
@@ -185,6 +210,7 @@ class Administrator(Schema):
 
 class AccountDetails(AccountOrigin):
     created_at: UtcDateTime
+    verified: Annotated[bool, Field(description="False while a self-service registration waits on its confirmation")]
     administrators: list[Administrator]
     locale: Annotated[str, Field(description="The language the account was registered or provisioned in")]
 
@@ -195,7 +221,11 @@ class InvitationSummary(Schema):
     status: InvitationStatus
     created_at: UtcDateTime
     expires_at: UtcDateTime
-    delivery: Delivery
+    purpose: InvitationPurpose
+    delivery: Annotated[
+        Delivery | None,
+        Field(description="Absent while its email waits to be sent, and for invitations sent before delivery feedback"),
+    ] = None
 
 
 class OpenApiDocument(RootModel[dict[str, Any]]):
@@ -208,6 +238,13 @@ class InvitationPage(Schema):
     items: list[InvitationSummary]
     next_token: Annotated[
         InvitationId | None, Field(description="Pass as `next_token` for the next page; null on the last page")
+    ] = None
+
+
+class EventPage(Schema):
+    items: list[Event]
+    next_after: Annotated[
+        int | None, Field(description="Pass as `after` for the next page; null once the timeline has no more")
     ] = None
 
 
@@ -236,4 +273,4 @@ class AlreadyRegisteredBody(ErrorBody):
 
 class PendingInvitationBody(ErrorBody):
     account: AccountOrigin
-    invitation: InvitationState
+    invitation: PublicInvitationState

@@ -78,6 +78,11 @@ class AlreadyMember(DomainError):
     message = "This email is already an administrator of this account."
 
 
+class AccountUnverified(DomainError):
+    code, status = "ACCOUNT_UNVERIFIED", 409
+    message = "This account's registration is not confirmed yet: it takes no invitations until its email is confirmed."
+
+
 class InvitationNotFound(DomainError):
     code, status = "INVITATION_NOT_FOUND", 404
     message = "This invitation link is not valid."
@@ -110,11 +115,6 @@ class InvitationAlreadyAccepted(DomainError):
 class RateLimited(DomainError):
     code, status, retries = "RATE_LIMITED", 429, True
     message = "Too many invitation emails to this address. Try again later."
-
-
-class EmailDeliveryFailed(DomainError):
-    code, status, retries = "EMAIL_DELIVERY_FAILED", 503, True
-    message = "The invitation email could not be sent, and nothing was changed. Try again shortly."
 
 
 class EmailSuppressed(DomainError):
@@ -158,7 +158,7 @@ class InternalError(DomainError):
 # --- What routes answer alike (SPEC), named once for every route that documents them ---
 
 # Any route that sends an invitation email, besides its own errors (resend never tells of a suppression).
-SENDING = (ConcurrentUpdate, EmailSuppressed, RateLimited, EmailDeliveryFailed, ServiceUnavailable)
+SENDING = (ConcurrentUpdate, EmailSuppressed, RateLimited, ServiceUnavailable)
 # A link that cannot be used, on preview, accept and renew alike.
 UNUSABLE_LINK = (
     InvitationNotFound,

@@ -9,7 +9,15 @@ from pydantic import BaseModel, ConfigDict, computed_field
 
 from business_accounts.models.languages import DEFAULT as DEFAULT_LOCALE
 from business_accounts.models.lifetime import epoch, has_expired
-from business_accounts.models.types import AdministratorState, CreatedVia, DeliveryStatus, InvitationStatus, UtcDateTime
+from business_accounts.models.types import (
+    AdministratorState,
+    Budget,
+    CreatedVia,
+    DeliveryStatus,
+    InvitationPurpose,
+    InvitationStatus,
+    UtcDateTime,
+)
 
 
 class Item(BaseModel):
@@ -20,11 +28,16 @@ class Item(BaseModel):
 
 
 class Delivery(Item):
-    """What became of one invitation email, as last recorded; `rank` orders reports (delivery_events.rank)."""
+    """What became of one invitation email, as last recorded; `rank` orders reports (feedback.rank)."""
 
     status: DeliveryStatus
     at: UtcDateTime
-    rank: int = 0  # 0: only sent, below every report of SES
+    rank: int = 0  # 0: only sent (or refused before it left), below every report of SES
+
+    @property
+    def left(self) -> bool:
+        """Whether the email left: SES took it (everything but a refusal before sending)."""
+        return self.status is not DeliveryStatus.REJECTED
 
     @classmethod
     def sent(cls, at: datetime) -> Delivery:
@@ -39,6 +52,9 @@ class Account(Item):
     country: str | None = None
     external_reference: str | None = None
     locale: str = DEFAULT_LOCALE  # the language it was registered or provisioned in (English before there was one)
+    # A self-service registration counts once its registrant confirmed the email; accounts stored before there was
+    # a confirmation were never asked, and read as verified (docs/design.md, "Self-service registration").
+    verified: bool = True
 
 
 class Administrator(Item):
@@ -60,8 +76,12 @@ class EmailOwnership(Item):
     invitation_id: str | None = None
     invitation_token_hash: str | None = None
     invitation_expires_at: UtcDateTime | None = None
-    invitation_locale: str | None = None  # the language of that invitation, which a re-send keeps
+    invitation_locale: str | None = None  # the language of that invitation, which a re-send keeps if chosen
+    invitation_locale_chosen: bool | None = None  # None: stored before it was known (then `en` reads as defaulted)
     invitation_delivery: Delivery | None = None  # what became of the current invitation's email
+    # An unverified claim: the registrant of a self-service account that waits on its confirmation. It yields to
+    # every other claim (a new registration, a provisioning, a colleague invitation) and to its own expiry.
+    unverified: bool = False
 
     @classmethod
     def invited_to(cls, invitation: Invitation) -> EmailOwnership:
@@ -76,7 +96,9 @@ class EmailOwnership(Item):
             invitation_token_hash=invitation.token_hash,
             invitation_expires_at=invitation.expires_at,
             invitation_locale=invitation.locale,
+            invitation_locale_chosen=invitation.locale_chosen,
             invitation_delivery=invitation.delivery,
+            unverified=invitation.purpose is InvitationPurpose.CONFIRMATION,
         )
 
     def invitation_status(self, now: datetime) -> InvitationStatus:
@@ -86,11 +108,20 @@ class EmailOwnership(Item):
 
 
 class MailLog(Item):
-    """Invitation emails sent to one address in the last 24 hours, for the cooldown and the daily limit."""
+    """Invitation emails to one address in the last 24 hours from one budget, for its cooldown and daily limit."""
 
     email: str
+    budget: Budget
     sent_at: tuple[int, ...] = ()
     version: int = 0
+
+    def without(self, sent_at: int) -> MailLog:
+        """The log with one email at `sent_at` taken back (one that never left); itself if it holds none then."""
+        if sent_at not in self.sent_at:
+            return self
+        times = list(self.sent_at)
+        times.remove(sent_at)
+        return MailLog(email=self.email, budget=self.budget, sent_at=tuple(times), version=self.version + 1)
 
 
 class ExternalReference(Item):
@@ -107,6 +138,7 @@ class Suppression(Item):
     email: str
     at: UtcDateTime
     invitation_id: str | None = None  # the invitation whose email was complained about
+    account_id: str | None = None  # its account, whose timeline tells of the suppression (None: stored before)
 
 
 # --- Invitations table: token_hash ---
@@ -123,8 +155,11 @@ class Invitation(Item):
     created_at: UtcDateTime
     expires_at: UtcDateTime
     invited_by: str | None = None
+    purpose: InvitationPurpose = InvitationPurpose.INVITATION
     locale: str = DEFAULT_LOCALE  # the language of its email, kept by renew and resend (English before there was one)
-    delivery: Delivery | None = None  # None only for invitations sent before delivery feedback existed
+    locale_chosen: bool | None = None  # None: stored before it was known (then `en` reads as a default)
+    # What became of its email: None while it waits in the outbox (and for invitations sent before feedback).
+    delivery: Delivery | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -7,6 +7,7 @@ the languages and chooses among them, so the field types can check a locale with
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # BCP 47 tags, as the API, the catalogs' file names and the pages' `lang` write them. To add a language: its
 # catalog in locales/ (docs/design.md, "Adding a language") and its tag on this line.
@@ -58,7 +59,26 @@ def negotiate(accept_language: str | None) -> str | None:
     return None
 
 
-def chosen(locale: str | None, *, kept: str | None = None, accepted: str | None = None) -> str:
-    """The language of an email: the request's own `locale`, else the one `kept` (the language of the invitation
-    being sent again), else the one `accepted` (the request's Accept-Language, negotiated), else English."""
-    return locale or kept or accepted or DEFAULT
+@dataclass(frozen=True)
+class Language:
+    """The language of an email, and whether someone chose it (a `locale`, an Accept-Language) or it is the default."""
+
+    locale: str
+    chosen: bool
+
+
+def chosen(
+    locale: str | None, *, kept: str | None = None, kept_chosen: bool | None = None, accepted: str | None = None
+) -> Language:
+    """The language of an email (SPEC, Languages): the request's own `locale`; else the one `kept` by the
+    invitation being sent again, if someone chose it; else the request's Accept-Language (`accepted`, negotiated);
+    else the kept default; else English. A default yields to the person's own Accept-Language, a choice is kept.
+
+    `kept_chosen` None is a language stored before choices were told apart: English reads as the default then."""
+    if locale:
+        return Language(locale, chosen=True)
+    if kept and (kept_chosen if kept_chosen is not None else kept != DEFAULT):
+        return Language(kept, chosen=True)
+    if accepted:
+        return Language(accepted, chosen=True)
+    return Language(kept or DEFAULT, chosen=False)

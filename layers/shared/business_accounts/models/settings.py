@@ -20,6 +20,10 @@ class Settings(BaseModel):
     accounts_table: Annotated[str, Field(min_length=1)]
     invitations_table: Annotated[str, Field(min_length=1)]
     idempotency_table: Annotated[str, Field(min_length=1)]
+    events_table: Annotated[str, Field(min_length=1)]
+    # The KMS HMAC key invitation tokens are minted with (logic/tokens.py): its id or ARN.
+    token_key_id: Annotated[str, Field(min_length=1)]
+    event_bus_name: Annotated[str | None, BeforeValidator(_blank_to_none)] = None  # where the stream's events go
     sender_email: Annotated[str, Field(min_length=3)]
     ses_configuration_set: Annotated[str | None, BeforeValidator(_blank_to_none)] = None
     accept_page_url: Annotated[str, Field(pattern=r"^https?://")]

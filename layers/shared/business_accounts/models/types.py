@@ -193,6 +193,21 @@ class InvitationStatus(StrEnum):
     REVOKED = "revoked"
 
 
+class InvitationPurpose(StrEnum):
+    """What accepting the link does: join an account created by someone else, or confirm one's own registration."""
+
+    INVITATION = "invitation"
+    CONFIRMATION = "confirmation"
+
+
+class Budget(StrEnum):
+    """Whose invitation emails to an address are counted together (SPEC, Limits)."""
+
+    PUBLIC = "public"  # join, resend, renew and a registration's confirmation: what anyone can ask for
+    BACK_OFFICE = "back_office"  # provisioning and colleague invitations
+    NOTHING_TO_SEND = "nothing_to_send"  # resends for an address with nothing to send: counted apart, sent never
+
+
 class DeliveryStatus(StrEnum):
     """What became of an invitation email: sent (SES took it), then what SES reported."""
 
