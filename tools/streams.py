@@ -62,6 +62,7 @@ class StreamPump:
     table_names: Callable[[str], str]  # logical ID -> physical table name
     consumers: list[Consumer] = field(default_factory=consumers)
     _shards: dict[str, dict[str, _Shard]] = field(default_factory=dict)
+    _arns: dict[str, str | None] = field(default_factory=dict)  # a table's stream: it does not change while it runs
     _waiting: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # per consumer: to deliver again
 
     def pump(self, invoke: Invoke) -> int:
@@ -91,19 +92,23 @@ class StreamPump:
                 return
 
     def _new_records(self, table: str) -> list[dict[str, Any]]:
-        name = self.table_names(table)
-        arn = self.dynamodb.describe_table(TableName=name)["Table"].get("LatestStreamArn")
+        if table not in self._arns:
+            description = self.dynamodb.describe_table(TableName=self.table_names(table))["Table"]
+            self._arns[table] = description.get("LatestStreamArn")
+        arn = self._arns[table]
         if arn is None:
             return []
-        shards = self._shards.setdefault(table, {})
+        if table not in self._shards:
+            self._shards[table] = {
+                shard["ShardId"]: _Shard(
+                    self.streams.get_shard_iterator(
+                        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                    )["ShardIterator"]
+                )
+                for shard in self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+            }
         records: list[dict[str, Any]] = []
-        for shard in self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-            known = shards.get(shard["ShardId"])
-            if known is None:
-                iterator = self.streams.get_shard_iterator(
-                    StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-                known = shards[shard["ShardId"]] = _Shard(iterator)
+        for known in self._shards[table].values():
             while known.iterator:
                 answer = self.streams.get_records(ShardIterator=known.iterator)
                 fetched = answer.get("Records", [])

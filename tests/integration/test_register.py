@@ -9,7 +9,8 @@ import pytest
 from tests.support.api import Api
 from tests.support.aws import sent_emails
 from tests.support.fakes import FakeClock
-from tests.support.story import FIRST_EXPIRY, JANE, provision
+from tests.support.invariants import event_types
+from tests.support.story import FIRST_EXPIRY, JANE, latest_token, provision, register_confirmed
 
 
 def register(api: Api, email: str = JANE, company_name: str = "ACME", **extra: str) -> Any:
@@ -24,31 +25,69 @@ def accept_last_invitation(api: Api) -> None:
 # --- A new account ---
 
 
-def test_register_new_email_creates_a_self_service_account(api: Api) -> None:
+def test_register_new_email_creates_a_self_service_account_waiting_on_its_confirmation(api: Api) -> None:
     answer = register(api, JANE, "ACME Ltd", first_name="Jane", last_name="Doe", country="DE")
 
     assert answer.status == 201, answer.body
-    assert set(answer.body) == {"account_id", "company_name", "administrator_email", "created_via"}
+    assert set(answer.body) == {
+        "account_id",
+        "company_name",
+        "administrator_email",
+        "created_via",
+        "status",
+        "expires_at",
+    }
+    assert answer.body["status"] == "verification_sent"
+    assert answer.body["expires_at"] == FIRST_EXPIRY
     assert answer.body["account_id"].startswith("acc_")
     assert answer.body["company_name"] == "ACME Ltd"
     assert answer.body["administrator_email"] == JANE
     assert answer.body["created_via"] == "self_service"
 
 
-def test_register_new_email_makes_it_the_active_administrator(api: Api) -> None:
+def test_register_new_email_is_unverified_its_registrant_invited_until_confirmed(api: Api) -> None:
     account_id = register(api).body["account_id"]
 
-    account = api.get(f"/v1/internal/accounts/{account_id}")
+    before = api.get(f"/v1/internal/accounts/{account_id}").body
+    api.post("/v1/invitations/accept", {"token": latest_token(JANE)})
+    after = api.get(f"/v1/internal/accounts/{account_id}").body
 
-    assert account.status == 200, account.body
-    assert account.body["created_via"] == "self_service"
-    assert account.body["administrators"] == [{"email": JANE, "state": "active"}]
+    assert (before["verified"], [(admin["email"], admin["state"]) for admin in before["administrators"]]) == (
+        False,
+        [(JANE, "invited")],
+    )
+    assert (after["verified"], after["administrators"]) == (True, [{"email": JANE, "state": "active"}])
+    assert event_types(account_id) == [
+        "account.created",
+        "invitation.sent",
+        "invitation.delivery",
+        "invitation.accepted",
+        "account.verified",
+    ]
 
 
-def test_register_new_email_sends_no_invitation_email(api: Api) -> None:
-    register(api)
+def test_register_new_email_mails_a_confirmation_to_it(api: Api) -> None:
+    register(api, company_name="ACME Ltd")
 
-    assert sent_emails() == []
+    assert [(mail.to, mail.subject) for mail in sent_emails()] == [
+        ([JANE], "Confirm your email address to finish registering ACME Ltd")
+    ]
+
+
+def test_register_of_someone_else_s_address_makes_nobody_its_administrator(api: Api, clock: FakeClock) -> None:
+    """The pre-hijacking of "Pre-hijacked accounts" (USENIX Security 2022): a squatter registers the victim's
+    address; nothing becomes theirs, and the real owner's registration and a provisioning both go ahead."""
+    squatted = register(api, "ceo@victim.example.com", "Totally Victim Inc").body
+    clock.advance(minutes=2)
+
+    mine = register(api, "ceo@victim.example.com", "Victim Inc")
+    provisioned = provision(api, email="cfo@victim.example.com")
+    squatted_too = register(api, "cfo@victim.example.com", "Totally Victim Inc")
+
+    assert mine.status == 201, mine.body  # the owner's own registration replaces the squatter's claim
+    assert api.get(f"/v1/internal/accounts/{squatted['account_id']}").status == 404
+    assert squatted_too.code == "PENDING_INVITATION"  # provisioning stands, a squatter's registration does not
+    assert squatted_too.body["account"]["account_id"] == provisioned["account_id"]
 
 
 def test_register_email_with_case_and_spaces_answers_it_normalised(api: Api) -> None:
@@ -136,11 +175,7 @@ def test_register_invited_email_answers_pending_invitation_with_the_account(api:
         "company_name": "ACME Ltd",
         "created_via": "reseller",
     }
-    assert answer.body["invitation"] == {
-        "status": "pending",
-        "expires_at": FIRST_EXPIRY,
-        "delivery": {"status": "sent", "at": "2026-11-26T09:00:00Z"},
-    }
+    assert answer.body["invitation"] == {"status": "pending", "expires_at": FIRST_EXPIRY, "next_email_in": 0}
     assert isinstance(answer.body["message"], str)
 
 
@@ -163,11 +198,7 @@ def test_register_invited_email_after_expiry_answers_pending_invitation_expired(
     assert answer.status == 409, answer.body
     assert answer.code == "PENDING_INVITATION"
     assert answer.body["account"]["account_id"] == provisioned["account_id"]
-    assert answer.body["invitation"] == {
-        "status": "expired",
-        "expires_at": FIRST_EXPIRY,
-        "delivery": {"status": "sent", "at": "2026-11-26T09:00:00Z"},
-    }
+    assert answer.body["invitation"] == {"status": "expired", "expires_at": FIRST_EXPIRY, "next_email_in": 0}
 
 
 def test_register_invited_email_after_a_new_invitation_answers_its_expiry(api: Api, clock: FakeClock) -> None:
@@ -181,8 +212,8 @@ def test_register_invited_email_after_a_new_invitation_answers_its_expiry(api: A
     assert answer.code == "PENDING_INVITATION", answer.body
     assert answer.body["invitation"] == {
         "status": "pending",
-        "expires_at": "2026-12-11T09:00:00Z",
-        "delivery": {"status": "sent", "at": "2026-12-04T09:00:00Z"},  # the newer invitation's email
+        "expires_at": "2026-12-11T09:00:00Z",  # the newer invitation's
+        "next_email_in": 60,  # Join's cooldown: the public budget sent one just now
     }
 
 
@@ -216,7 +247,7 @@ def test_register_invited_email_in_another_unicode_form_answers_pending_invitati
 
 
 def test_register_email_invited_by_an_administrator_answers_pending_invitation(api: Api) -> None:
-    account_id = register(api, JANE, "ACME Ltd").body["account_id"]
+    account_id = register_confirmed(api, JANE, "ACME Ltd")["account_id"]
     invited = api.post(f"/v1/internal/accounts/{account_id}/invitations", {"email": "bob@example.com"})
     assert invited.status == 201, invited.body
 
@@ -234,7 +265,7 @@ def test_register_email_invited_by_an_administrator_answers_pending_invitation(a
 
 
 def test_register_registered_email_answers_already_registered_with_the_account(api: Api) -> None:
-    first = register(api, JANE, "ACME Ltd").body
+    first = register_confirmed(api, JANE, "ACME Ltd")
 
     answer = register(api, JANE, "Another Company")
 
@@ -257,7 +288,7 @@ def test_register_accepted_invitee_answers_already_registered(api: Api) -> None:
 
 @pytest.mark.parametrize("variant", ["JANE@example.com", " jane@EXAMPLE.com "])
 def test_register_registered_email_in_another_case_answers_already_registered(api: Api, variant: str) -> None:
-    first = register(api).body
+    first = register_confirmed(api)
 
     answer = register(api, variant)
 
@@ -266,7 +297,7 @@ def test_register_registered_email_in_another_case_answers_already_registered(ap
 
 
 def test_register_registered_email_in_another_unicode_form_answers_already_registered(api: Api) -> None:
-    first = register(api, "zoe@b\u00fccher.com").body
+    first = register_confirmed(api, "zoe@b\u00fccher.com")
 
     answer = register(api, "zoe@xn--bcher-kva.com")
 
@@ -275,7 +306,7 @@ def test_register_registered_email_in_another_unicode_form_answers_already_regis
 
 
 def test_register_registered_email_creates_no_second_administrator(api: Api) -> None:
-    first = register(api).body
+    first = register_confirmed(api)
 
     register(api, "JANE@example.com", "Another Company")
 

@@ -48,3 +48,13 @@ def invitations_listed(api: Api, account_id: str) -> list[tuple[str, str]]:
     answer = api.get(f"/v1/internal/accounts/{account_id}/invitations")
     assert answer.status == 200, answer.body
     return [(item["email"], item["status"]) for item in answer.body["items"]]
+
+
+def register_confirmed(api: Api, email: str = JANE, company_name: str = "ACME", **extra: str) -> Any:
+    """POST /v1/accounts, then the registrant confirms through the link just mailed: a verified account whose
+    registrant is its active administrator. The body of the registration's 201."""
+    registered = api.post("/v1/accounts", {"email": email, "company_name": company_name, **extra})
+    assert registered.status == 201, registered.body
+    confirmed = api.post("/v1/invitations/accept", {"token": latest_token()})  # the newest: its confirmation
+    assert confirmed.status == 200, confirmed.body
+    return registered.body
