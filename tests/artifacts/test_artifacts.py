@@ -104,6 +104,15 @@ def test_built_layer_keeps_botocore_models_of_the_called_services_only() -> None
 
 
 @needs_build
+def test_built_arm64_layer_ships_the_snapstart_hooks_library_compiled() -> None:
+    layer = BUILD / LAYER / "python"
+
+    assert (layer / "snapshot_restore_py.py").exists()
+    assert (layer / "business_accounts" / "adapters" / "snapshot.py").exists()
+    assert list(layer.glob("snapshot_restore_py-*.dist-info"))
+
+
+@needs_build
 def test_built_artefacts_are_within_their_size_targets() -> None:
     def size(folder: Path) -> int:
         return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
