@@ -10,10 +10,12 @@ VENV := .venv
 TOOLS_VENV := .venv-sam
 PY := $(VENV)/bin/python
 SAM := $(TOOLS_VENV)/bin/sam
-# sam build looks for python3.13 on PATH; the project venv provides it.
+# The PATH make was started with: `make build` runs sam build on it, as CI would (docs/deploy-notes.md).
+STARTING_PATH := $(PATH)
+# Every other task runs the project venv's tools first.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help setup run invoke browser screenshots test lint typecheck cfn-lint validate build openapi catalogs bench fuzz clean
+.PHONY: help setup run invoke browser screenshots test lint typecheck cfn-lint validate build openapi catalogs bench fuzz smoke clean
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -73,8 +75,10 @@ cfn-lint: $(VENV)/.installed ## cfn-lint (with the serverless rules) on template
 validate: $(TOOLS_VENV)/.installed ## sam validate --lint
 	$(SAM) validate --lint --template template.yaml --region eu-west-1 --language-extensions
 
-build: $(VENV)/.installed $(TOOLS_VENV)/.installed ## sam build (no Docker) into .aws-sam/
-	$(SAM) build --template template.yaml --language-extensions
+# Only the SAM CLI and a bare Python 3.13 (the one found above, first on PATH, as the build's python3.13): no .venv.
+build: $(TOOLS_VENV)/.installed ## sam build (no Docker) into .aws-sam/, with the SAM CLI and Python 3.13 only
+	PATH="$(dir $(PYTHON313)):$(CURDIR)/$(TOOLS_VENV)/bin:$(STARTING_PATH)" $(SAM) build --template template.yaml \
+		--language-extensions
 
 openapi: $(VENV)/.installed ## Regenerate functions/openapi/openapi.json from the routes
 	PYTHONPATH=layers/shared $(PY) -m tools.openapi > functions/openapi/openapi.json
@@ -97,7 +101,13 @@ test: lint typecheck cfn-lint validate build ## Every check: ruff, mypy, cfn-lin
 fuzz: $(VENV)/.installed ## Schemathesis against the local stack's OpenAPI document, long: FUZZ_EXAMPLES=300 [FUZZ_SEED=n]
 	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),300) $(VENV)/bin/pytest -q -s -n 0 tests/e2e/test_openapi_fuzz.py
 
-bench: build ## Every figure side by side (cold starts, calls, cleanup, sizes, memory, local API) -> docs/performance.md
+# The README's story against a stack, checked and cleaned up (tests/smoke/story.py); it needs AWS credentials that may
+# describe the stack and call its internal routes (execute-api:Invoke), and REGION unless the shell has a default one.
+smoke: $(VENV)/.installed ## The story against a deployed stack: make smoke STACK=name [REGION=eu-west-1], or API=http://127.0.0.1:3000
+	@test -n "$(STACK)$(API)" || { echo "usage: make smoke STACK=stack-name [REGION=region] | make smoke API=http://127.0.0.1:3000" >&2; exit 2; }
+	SMOKE_STACK="$(STACK)" SMOKE_REGION="$(REGION)" SMOKE_API="$(API)" $(VENV)/bin/pytest -q -n 0 -rA tests/smoke
+
+bench: $(VENV)/.installed build ## Every figure side by side (cold starts, calls, cleanup, sizes, memory, local API) -> docs/performance.md
 	PYTHONPATH=layers/shared $(PY) -m benchmarks
 
 clean: ## Remove the environments and build output

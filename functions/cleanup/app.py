@@ -4,6 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from business_accounts.adapters import snapshot
 from business_accounts.adapters.wiring import services
 from business_accounts.logic import cleanup
 from business_accounts.observability import logger, metrics, tracer
@@ -15,3 +16,7 @@ from business_accounts.observability import logger, metrics, tracer
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int | bool]:
     run = cleanup.expire_overdue(services(), seconds_left=lambda: context.get_remaining_time_in_millis() / 1000)
     return {"expired": run.expired, "remaining": run.remaining}
+
+
+# SnapStart: what a first request would build is built before the snapshot (adapters/snapshot.py).
+snapshot.prepare()

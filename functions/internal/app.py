@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from business_accounts.adapters import snapshot
 from business_accounts.adapters.wiring import services
 from business_accounts.logic import accounts, feedback, invitations, timeline
 from business_accounts.models.api import (
@@ -182,3 +183,7 @@ def lift_suppression(
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+# SnapStart: what a first request would build is built before the snapshot (adapters/snapshot.py).
+snapshot.prepare(app)

@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from business_accounts.adapters import snapshot
 from business_accounts.adapters.wiring import services
 from business_accounts.logic import invitations
 from business_accounts.models.api import AcceptedInvitation, InvitationPreview, RenewedInvitation, TokenRequest
@@ -57,3 +58,7 @@ def renew(request: TokenRequest, accept_language: AcceptLanguage = None) -> Rene
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+# SnapStart: what a first request would build is built before the snapshot (adapters/snapshot.py).
+snapshot.prepare(app)

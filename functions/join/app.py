@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from business_accounts.adapters import snapshot
 from business_accounts.adapters.wiring import services
 from business_accounts.logic import invitations
 from business_accounts.models.api import EmailRequest, InvitationSent
@@ -54,3 +55,7 @@ def join(
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+# SnapStart: what a first request would build is built before the snapshot (adapters/snapshot.py).
+snapshot.prepare(app)

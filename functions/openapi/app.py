@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from business_accounts.adapters import snapshot
 from business_accounts.models.api import OpenApiDocument
 from business_accounts.observability import logger
 from business_accounts.web.http import answers, create_app
@@ -35,3 +36,7 @@ def openapi() -> Response[str]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+# SnapStart: what a first request would build is built before the snapshot (adapters/snapshot.py).
+snapshot.prepare(app, calls_aws=False, warm=document)

@@ -7,8 +7,10 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from business_accounts.adapters import snapshot
 from business_accounts.adapters.environment import load_settings
 from business_accounts.models.countries import COUNTRY_CODES
+from business_accounts.models.languages import SUPPORTED
 from business_accounts.observability import logger
 from business_accounts.web.page_texts import REGISTER_PAGE, register_answers
 from business_accounts.web.pages import Page, page_app, render
@@ -41,3 +43,7 @@ app = page_app(PATH, page)
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+# SnapStart: what a first request would build is built before the snapshot (adapters/snapshot.py).
+snapshot.prepare(app, calls_aws=False, warm=lambda: [page(locale) for locale in SUPPORTED])

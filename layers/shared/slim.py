@@ -6,6 +6,10 @@ and English), and its catalog tools stay behind once the catalogs are compiled (
 Packages and files that nothing here ever imports or reads go: unused Powertools utilities, the Swagger UI bundle,
 pydantic's v1 API, X-Ray patchers for other libraries, MarkupSafe's compiled speedups, type stubs, console scripts,
 caches compiled by other interpreters, and each distribution's description (its README) from its metadata.
+
+It needs nothing but the standard library of the Python 3.13 that runs it: Babel's pickled CLDR data name Babel's
+own classes, so they are read with the installed target first on the path (the pinned Babel, whatever the
+interpreter has or lacks; `sam build` from a CI image or a bare python3.13 has no Babel of its own).
 """
 
 from __future__ import annotations
@@ -146,6 +150,7 @@ def keep_headers(metadata: Path) -> None:
 
 
 def slim(target: Path) -> None:
+    sys.path.insert(0, str(target))  # for unpickling: Babel's classes from the pinned wheel, pure Python
     slim_babel(target)
     slim_botocore_data(target / "botocore" / "data")
     for entry in (target / "aws_xray_sdk" / "ext").iterdir():

@@ -1,4 +1,7 @@
-"""What `sam build` produces runs on its own, from bytecode: each handler alone, and every AWS call on moto."""
+"""What `sam build` produces runs on its own, from bytecode: each handler alone, and every AWS call on moto.
+
+The handlers come from the template built as CI builds it (conftest.py, `host_build`), for this machine.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +9,16 @@ import importlib.util
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from local.cloudformation import Stack
-from local.emulator import Emulator
 from local.inbox import latest_token
 from tests.support.ses import COMPLAINED, report
-from tools.build import SAM
-from tools.build import host_build as build_for_host
 from tools.events import api_event, load_event
-from tools.functions import ROOT, functions, template
+from tools.functions import ROOT, functions
 from tools.instances import INSTANCE, REGION, lambda_environment
 
 BUILD = ROOT / ".aws-sam" / "build"
@@ -106,20 +104,21 @@ def test_built_layer_keeps_botocore_models_of_the_called_services_only() -> None
 
 
 @needs_build
+def test_built_arm64_layer_ships_the_snapstart_hooks_library_compiled() -> None:
+    layer = BUILD / LAYER / "python"
+
+    assert (layer / "snapshot_restore_py.py").exists()
+    assert (layer / "business_accounts" / "adapters" / "snapshot.py").exists()
+    assert list(layer.glob("snapshot_restore_py-*.dist-info"))
+
+
+@needs_build
 def test_built_artefacts_are_within_their_size_targets() -> None:
     def size(folder: Path) -> int:
         return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
     assert size(BUILD / LAYER) <= 20_000_000
     assert max(size(BUILD / function) for function in functions()) < 100_000
-
-
-@pytest.fixture(scope="module")
-def host_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The same template built for this machine's architecture, so the handlers can be imported here."""
-    if not SAM.exists():
-        pytest.skip("needs the SAM CLI: `make setup`")
-    return build_for_host(tmp_path_factory.mktemp("host-build"))
 
 
 def _import_alone(build: Path, function: str) -> dict[str, Any]:
@@ -236,15 +235,6 @@ def test_built_function_that_calls_no_aws_imports_neither_the_sdk_clients_nor_th
     # Powertools' user-agent hook imports the botocore package itself; nothing may go further.
     assert not {module for module in modules if module.split(".")[0] in {"boto3", "s3transfer", "aws_xray_sdk"}}
     assert not modules & {"botocore.client", "botocore.session", "botocore.httpsession"}
-
-
-@pytest.fixture
-def aws_on_loopback() -> Iterator[str]:
-    """A moto server on a free loopback port, with the template's tables and SES identity: its endpoint."""
-    aws = Emulator(Stack(template(), REGION), port=0)
-    aws.start()
-    yield aws.endpoint
-    aws.stop()
 
 
 class BuiltFunctions:
