@@ -62,9 +62,11 @@ def aws() -> Iterator[None]:
     """DynamoDB and SES v2 on moto, in process, with the template's tables and the verified sender."""
     from moto import mock_aws
 
+    from local.atomic import atomic_dynamodb
     from tests.support.aws import create_keys_and_buses, create_tables, verify_sender
 
-    with mock_aws():
+    # moto's DynamoDB made atomic per request, as DynamoDB is: the cleanup's workers write in parallel.
+    with mock_aws(), atomic_dynamodb():
         create_tables()
         verify_sender()
         create_keys_and_buses()

@@ -159,11 +159,13 @@ def test_cleanup_reads_only_the_pending_by_expiry_index_and_never_scans(
 
     assert cleanup() == {"expired": 1, "remaining": False}
 
-    assert requests.names() <= {"Query", "UpdateItem"}
+    # Reads: the index's shards; writes: per expiry, the account's head read and one transaction with its event.
+    assert requests.names() <= {"Query", "GetItem", "TransactWriteItems"}
     queries = requests.of("Query")
-    assert queries
+    assert len(queries) == 17  # every shard of the index, and the shard of invitations stored before shards
     assert all(query["IndexName"] == "pending-by-expiry" for query in queries)
     assert all(query["TableName"] == TABLE_NAMES["InvitationsTable"] for query in queries)
+    assert [read["TableName"] for read in requests.of("GetItem")] == [TABLE_NAMES["EventsTable"]]
 
 
 def test_cleanup_reads_do_not_grow_with_invitations_that_are_not_overdue(
@@ -191,8 +193,8 @@ def test_cleanup_reads_do_not_grow_with_invitations_that_are_not_overdue(
     # Then the run reads as much as the first one did
     assert result == {"expired": 1, "remaining": False}
     assert len(requests.of("Query")) == queries_alone
-    assert len(requests.of("UpdateItem")) == 1
-    assert requests.names() <= {"Query", "UpdateItem"}
+    assert len(requests.of("TransactWriteItems")) == 1
+    assert requests.names() <= {"Query", "GetItem", "TransactWriteItems"}  # GetItem: the timeline's head
 
 
 def test_cleanup_follows_every_page_of_the_index(

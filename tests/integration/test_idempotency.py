@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from tests.support.api import Answer, Api
-from tests.support.aws import TABLE_NAMES
+from tests.support.aws import TABLE_NAMES, sent_emails
 from tests.support.story import JANE
 
 BODY = {"email": JANE, "company_name": "ACME Ltd", "country": "DE"}
@@ -18,6 +18,11 @@ BODY = {"email": JANE, "company_name": "ACME Ltd", "country": "DE"}
 def register(api: Api, body: Any = None, key: str | None = None, header: str = "Idempotency-Key") -> Answer:
     headers = {header: key} if key is not None else None
     return api.post("/v1/accounts", BODY if body is None else body, headers=headers)
+
+
+def confirm(api: Api) -> None:
+    """The registrant confirms through the newest email's link: the account is then theirs."""
+    assert api.post("/v1/invitations/accept", {"token": sent_emails()[-1].token}).status == 200
 
 
 def test_idempotency_same_key_and_body_answers_the_first_account_again(api: Api) -> None:
@@ -33,6 +38,7 @@ def test_idempotency_same_key_and_body_answers_the_first_account_again(api: Api)
 def test_idempotency_same_key_and_body_creates_one_account_only(api: Api) -> None:
     first = register(api, key="retry-1")
     register(api, key="retry-1")
+    confirm(api)
 
     plain = register(api)
 
@@ -41,6 +47,7 @@ def test_idempotency_same_key_and_body_creates_one_account_only(api: Api) -> Non
     assert plain.body["account"]["account_id"] == first.body["account_id"]
     account = api.get(f"/v1/internal/accounts/{first.body['account_id']}")
     assert account.body["administrators"] == [{"email": JANE, "state": "active"}]
+    assert len(sent_emails()) == 1  # one confirmation: the retry sent nothing
 
 
 def test_idempotency_many_retries_answer_the_same_account(api: Api) -> None:
@@ -89,6 +96,7 @@ def test_idempotency_header_name_in_any_case_detects_key_reuse(api: Api, header:
 
 def test_idempotency_different_keys_with_the_same_body_register_once(api: Api) -> None:
     first = register(api, key="key-a")
+    confirm(api)
 
     second = register(api, key="key-b")
 
@@ -100,6 +108,7 @@ def test_idempotency_different_keys_with_the_same_body_register_once(api: Api) -
 
 def test_idempotency_without_key_registers_normally_then_answers_already_registered(api: Api) -> None:
     first = register(api)
+    confirm(api)
 
     second = register(api)
 
@@ -168,6 +177,7 @@ def test_idempotency_record_is_kept_for_one_hour(api: Api) -> None:
 
 def test_idempotency_after_the_hour_the_key_is_forgotten(api: Api) -> None:
     first = register(api, key="hour-1")
+    confirm(api)
     table = boto3.resource("dynamodb").Table(TABLE_NAMES["IdempotencyTable"])
     for record in _idempotency_records():  # an hour passes for the idempotency store
         table.update_item(

@@ -20,6 +20,7 @@ from tests.support.story import (
     latest_token,
     provision,
     provision_answer,
+    register_confirmed,
 )
 from tools.functions import functions
 
@@ -98,15 +99,14 @@ def test_provision_created_via_not_back_office_answers_422(api: Api, created_via
 
 
 def test_provision_email_of_active_administrator_answers_409_already_registered(api: Api) -> None:
-    registered = api.post("/v1/accounts", {"email": JANE, "company_name": "Jane's Shop"})
-    assert registered.status == 201, registered.body
+    registered = register_confirmed(api, JANE, "Jane's Shop")
 
     answer = provision_answer(api, "JANE@example.com", "ACME Ltd")
 
     assert answer.status == 409, answer.body
     assert answer.code == "ALREADY_REGISTERED"
-    assert answer.body["account"] == {"account_id": registered.body["account_id"], "company_name": "Jane's Shop"}
-    assert sent_emails() == []
+    assert answer.body["account"] == {"account_id": registered["account_id"], "company_name": "Jane's Shop"}
+    assert len(sent_emails()) == 1  # the registration's confirmation, nothing more
     assert len(stored_account_ids()) == 1
 
 
@@ -122,11 +122,7 @@ def test_provision_email_with_pending_invitation_answers_409_pending_invitation(
         "company_name": "ACME Ltd",
         "created_via": "sales",
     }
-    assert answer.body["invitation"] == {
-        "status": "pending",
-        "expires_at": FIRST_EXPIRY,
-        "delivery": {"status": "sent", "at": "2026-11-26T09:00:00Z"},
-    }
+    assert answer.body["invitation"] == {"status": "pending", "expires_at": FIRST_EXPIRY, "next_email_in": 0}
     assert len(sent_emails()) == 1
     assert len(stored_account_ids()) == 1
 
@@ -174,6 +170,7 @@ def test_get_account_answers_account_and_its_administrators(api: Api) -> None:
         "company_name": "ACME Ltd",
         "created_via": "sales",
         "created_at": "2026-11-26T09:00:00Z",
+        "verified": True,
         "administrators": [
             {
                 "email": JANE,
@@ -272,15 +269,14 @@ def test_invite_active_administrator_answers_409_already_member(api: Api, clock:
 
 
 def test_invite_active_administrator_of_other_account_answers_409_already_registered(api: Api) -> None:
-    other = api.post("/v1/accounts", {"email": BOB, "company_name": "Bob's Garage"})
-    assert other.status == 201, other.body
+    other = register_confirmed(api, BOB, "Bob's Garage")
     account_id = provision(api, JANE)["account_id"]
 
     answer = invite(api, account_id, BOB)
 
     assert answer.status == 409, answer.body
     assert answer.code == "ALREADY_REGISTERED"
-    assert answer.body["account"]["account_id"] == other.body["account_id"]
+    assert answer.body["account"]["account_id"] == other["account_id"]
     assert administrator_states(api, account_id) == {JANE: "invited"}
 
 
@@ -337,11 +333,7 @@ def expired_hold(request: pytest.FixtureRequest, api: Api, clock: FakeClock) -> 
 def assert_held_by_expired_invitation(answer: Answer, hold: ExpiredHold) -> None:
     assert (answer.status, answer.code) == (409, "PENDING_INVITATION"), answer.body
     assert answer.body["account"] == {"account_id": hold.acme, "company_name": "ACME Ltd", "created_via": "sales"}
-    assert answer.body["invitation"] == {
-        "status": "expired",
-        "expires_at": FIRST_EXPIRY,
-        "delivery": {"status": "sent", "at": "2026-11-26T09:00:00Z"},
-    }
+    assert answer.body["invitation"] == {"status": "expired", "expires_at": FIRST_EXPIRY, "next_email_in": 0}
 
 
 def test_provision_email_with_expired_invitation_answers_409_pending_invitation_expired(
@@ -401,6 +393,7 @@ def test_list_invitations_answers_newest_first(api: Api, clock: FakeClock) -> No
         "status": "pending",
         "created_at": "2026-11-26T09:00:03Z",
         "expires_at": "2026-12-03T09:00:03Z",
+        "purpose": "invitation",
         "delivery": {"status": "sent", "at": "2026-11-26T09:00:03Z"},
     }
 

@@ -9,7 +9,7 @@ import pytest
 from tests.support.api import Api
 from tests.support.aws import sent_emails
 from tests.support.fakes import FakeClock
-from tests.support.story import FIRST_EXPIRY, JANE, latest_token, provision
+from tests.support.story import FIRST_EXPIRY, JANE, latest_token, provision, register_confirmed
 
 UNKNOWN_TOKEN = "A" * 43  # token-shaped, never issued
 
@@ -65,6 +65,7 @@ def test_preview_pending_token_answers_exactly_the_invitation(api: Api) -> None:
         "account_id": provisioned["account_id"],
         "company_name": "ACME Ltd",
         "created_via": "upgrade_insurance",
+        "purpose": "invitation",
         "expires_at": FIRST_EXPIRY,
         "locale": "en",
     }
@@ -179,7 +180,7 @@ def test_accept_pending_token_lists_the_invitation_accepted(api: Api) -> None:
 
 
 def test_accept_colleague_invitation_adds_a_second_active_administrator(api: Api) -> None:
-    account_id = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME"}).body["account_id"]
+    account_id = register_confirmed(api, JANE, "ACME")["account_id"]
     invited = api.post(f"/v1/internal/accounts/{account_id}/invitations", {"email": "bob@example.com"})
     assert invited.status == 201, invited.body
 
