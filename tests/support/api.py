@@ -50,9 +50,9 @@ class Api(_Api):
     left when the request returns. `Api(drain=False)` leaves the stream to the test (`api.stream.drain()`).
     """
 
-    def __init__(self, *, drain: bool = True) -> None:
+    def __init__(self, *, drain: bool = True, stream: StreamOf | None = None) -> None:
         super().__init__(check=check_answer)
-        self.stream = StreamOf()
+        self.stream = stream or StreamOf()
         self._drain = drain
 
     def request(self, method: str, path: str, **options: Any) -> Answer:

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from business_accounts.adapters.wiring import dynamodb_client
 from business_accounts.web.http import json_object, read_request
-from tests.support.api import Answer, Api
+from tests.support.api import Answer, Api, StreamOf
 from tools.functions import Function, load_module
 
 WORKERS = 10
@@ -54,8 +54,8 @@ class ExecutionEnvironment(Api):
 
     _modules: ClassVar[dict[tuple[int, str], ModuleType]] = {}
 
-    def __init__(self, number: int) -> None:
-        super().__init__()
+    def __init__(self, number: int, stream: StreamOf) -> None:
+        super().__init__(drain=False, stream=stream)  # one reader of the stream for all, drained by `together`
         self.number = number
 
     def load(self, function: Function) -> ModuleType:
@@ -73,7 +73,8 @@ class ExecutionEnvironment(Api):
 
 
 def together[T](environments: list[ExecutionEnvironment], *calls: Callable[[ExecutionEnvironment], T]) -> list[T]:
-    """Each call in an execution environment of its own, on WORKERS threads released at once by a barrier."""
+    """Each call in an execution environment of its own, on WORKERS threads released at once by a barrier; then the
+    stream is drained, once for all of them."""
     barrier = threading.Barrier(len(calls))
 
     def released(call: Callable[[ExecutionEnvironment], T], environment: ExecutionEnvironment) -> T:
@@ -85,7 +86,9 @@ def together[T](environments: list[ExecutionEnvironment], *calls: Callable[[Exec
             pool.submit(released, call, environment)
             for call, environment in zip(calls, environments[: len(calls)], strict=True)
         ]
-        return [future.result(timeout=60) for future in futures]
+        answers = [future.result(timeout=60) for future in futures]
+    environments[0].stream.drain()  # the emails and events of every answer, as after each request of `Api`
+    return answers
 
 
 def outcomes(answers: list[Answer]) -> Counter[tuple[int, str | None]]:

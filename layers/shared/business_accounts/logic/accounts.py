@@ -11,7 +11,7 @@ from business_accounts.logic.issuing import (
     issue,
     new_invitation,
     not_suppressed,
-    once_more_on_conflict,
+    decided_on_fresh_reads,
     raced_by_another_email,
     sent_event,
     waiting_on,
@@ -104,7 +104,7 @@ def register(services: Services, request: api.RegisterRequest, *, accepted: str 
             expires_at=confirmation.expires_at,
         )
 
-    answer = once_more_on_conflict(attempt)
+    answer = decided_on_fresh_reads(attempt)
     count(Metric.ACCOUNTS_REGISTERED)
     logger.info("account registered, unverified", extra={"account_id": answer.account_id})
     return answer
@@ -181,7 +181,7 @@ def provision(
         logger.info("account provisioned", extra={"account_id": account.account_id, "created_via": account.created_via})
         return response
 
-    return once_more_on_conflict(attempt)
+    return decided_on_fresh_reads(attempt)
 
 
 def _mail_again_if_none_left(services: Services, answer: api.ProvisionedAccount, actor: Actor) -> None:

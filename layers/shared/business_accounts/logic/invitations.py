@@ -11,7 +11,7 @@ from business_accounts.logic.issuing import (
     kept_language,
     new_invitation,
     not_suppressed,
-    once_more_on_conflict,
+    decided_on_fresh_reads,
     raced_by_another_email,
     reissue,
     shown,
@@ -87,7 +87,7 @@ def join(
         invitation = reissue(services, record, language=language, actor=Actor.SELF, reason="join")
         return api.InvitationSent(email=email, expires_at=invitation.expires_at)
 
-    return once_more_on_conflict(attempt)
+    return decided_on_fresh_reads(attempt)
 
 
 def resend(
@@ -116,7 +116,7 @@ def resend(
             reissue(services, record, language=language, actor=Actor.SELF, reason="resend")
         return api.ResendReceived()
 
-    return once_more_on_conflict(attempt)
+    return decided_on_fresh_reads(attempt)
 
 
 def preview(services: Services, *, token: str) -> api.InvitationPreview:
@@ -135,7 +135,7 @@ def preview(services: Services, *, token: str) -> api.InvitationPreview:
 
 def accept(services: Services, *, token: str) -> api.AcceptedInvitation:
     """The invitee becomes an active administrator, and a confirmation verifies its account: one read, one
-    transaction, no check-then-write (read and written once more when the transaction raced another)."""
+    transaction, no check-then-write (read and written again when the transaction raced another)."""
 
     def attempt() -> Invitation:
         now = services.clock()
@@ -151,7 +151,7 @@ def accept(services: Services, *, token: str) -> api.AcceptedInvitation:
             raise ConcurrentUpdate() from changed
         return invitation
 
-    invitation = once_more_on_conflict(attempt)
+    invitation = decided_on_fresh_reads(attempt)
     count(Metric.INVITATIONS_ACCEPTED)
     logger.info(
         "invitation accepted",
@@ -184,7 +184,7 @@ def renew(services: Services, *, token: str, accepted: str | None = None) -> api
         renewed = reissue(services, record, language=language, actor=Actor.SELF, reason="renew")
         return api.RenewedInvitation(expires_at=renewed.expires_at)
 
-    return once_more_on_conflict(attempt)
+    return decided_on_fresh_reads(attempt)
 
 
 # --- Internal routes ---
@@ -240,7 +240,7 @@ def invite(
             invitation_id=invitation.invitation_id, email=email, expires_at=invitation.expires_at
         )
 
-    return once_more_on_conflict(attempt)
+    return decided_on_fresh_reads(attempt)
 
 
 def list_invitations(
@@ -291,4 +291,4 @@ def revoke(services: Services, *, account_id: str, invitation_id: str) -> None:
         services.store.revoke(invitation, [event])
         logger.info("invitation revoked", extra={"email": mask_email(invitation.email), "invitation_id": invitation_id})
 
-    once_more_on_conflict(attempt)
+    decided_on_fresh_reads(attempt)
