@@ -13,10 +13,9 @@ import time
 
 from local import demo, gateway, inbox, lambda_api, options, schedules, ses_events
 from local.emulator import Emulator
-from local.options import StartupError
-from local.pools import build_pools, ignored_overrides, stop_all, warm_all
+from local.options import StartupError, ignored_overrides
+from local.pools import build_pools, stop_all, warm_all
 from local.server import LoopbackServer
-from tools.functions import ROOT
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -56,12 +55,12 @@ def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], r
     # Every port is taken before anything runs, so that a busy one is reported with nothing to clean up.
     emulator = options.bind("aws_port", arguments.aws_port, lambda port: Emulator(stack, port))
     running.callback(emulator.stop)
-    pools = build_pools(stack, ROOT, emulator.endpoint, overrides, arguments.instances)
+    pools = build_pools(stack, emulator.endpoint, overrides, arguments.instances)
     running.callback(stop_all, pools.values())
     api_gateway = gateway.Gateway(stack, pools, lambda method, path: inbox.page(stack.region, method, path))
     api = options.bind("api_port", arguments.api_port, lambda port: gateway.serve(api_gateway, port))
     running.callback(api.server_close)
-    lambda_server = options.bind("lambda_port", arguments.lambda_port, lambda p: lambda_api.serve(stack, pools, p))
+    lambda_server = options.bind("lambda_port", arguments.lambda_port, lambda p: lambda_api.serve(pools, p))
     running.callback(lambda_server.server_close)
 
     print(f"AWS (moto)      {emulator.endpoint}: {', '.join(emulator.start())}", flush=True)
@@ -89,7 +88,7 @@ def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], r
         targets = ", ".join(rule.name for rule in reports.rules) or "no rule"
         types = ", ".join(sorted(destination.event_types))
         print(f"SES reports     {destination.configuration_set} ({types}) -> default bus -> {targets}")
-    for note in ignored_overrides(stack, overrides):
+    for note in ignored_overrides(overrides):
         print(f"env-vars        {note}")
     print(f"Ready in {time.monotonic() - started:.1f} s. Ctrl-C stops.", flush=True)
 

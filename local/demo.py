@@ -24,7 +24,7 @@ from business_accounts.items import (
 )
 from business_accounts.tokens import new_token, token_hash
 from business_accounts.types import AdministratorState, CreatedVia, Email, InvitationStatus, sortable_id
-from local.cloudformation import Stack
+from tools.template import Stack
 
 DEMO = Path(__file__).with_name("demo.json")
 

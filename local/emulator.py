@@ -13,9 +13,9 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 from local.atomic import atomic_dynamodb
-from local.cloudformation import Stack
 from local.inbox import sent_times
 from local.ses_events import sending_options
+from tools.template import Stack
 
 _TABLE_PROPERTIES = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "LocalSecondaryIndexes")
 
@@ -23,10 +23,8 @@ _TABLE_PROPERTIES = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexe
 def create_tables(dynamodb: Any, stack: Stack) -> list[str]:
     """Every AWS::DynamoDB::Table of the template, with its keys, indexes and TTL."""
     created = []
-    for logical_id, resource in stack.template["Resources"].items():
-        if resource["Type"] != "AWS::DynamoDB::Table":
-            continue
-        properties = stack.resolve(resource["Properties"])
+    for logical_id in stack.logical_ids("AWS::DynamoDB::Table"):
+        properties = stack.properties(logical_id)
         name = stack.physical_name(logical_id)
         dynamodb.create_table(
             TableName=name,

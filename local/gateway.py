@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import logging
 import re
-import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -14,10 +12,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from local.cloudformation import ACCOUNT_ID, Stack
 from local.pools import FunctionPool
 from local.server import Handler, LoopbackServer
+from tools.events import HttpRequest, proxy_event
 from tools.functions import api_routes
+from tools.template import Stack, with_globals
 
 log = logging.getLogger("local")
 
@@ -54,9 +53,8 @@ def routes(pools: dict[str, FunctionPool]) -> list[Route]:
 
 def cors_preflight(stack: Stack) -> dict[str, str]:
     """The headers of API Gateway's answer to OPTIONS, from the `Cors` of the template's Api (values are quoted)."""
-    apis = [item for item in stack.template["Resources"].values() if item["Type"] == "AWS::Serverless::Api"]
-    declared = next((api["Properties"]["Cors"] for api in apis if "Cors" in api["Properties"]), None)
-    declared = declared or stack.template.get("Globals", {}).get("Api", {}).get("Cors")
+    apis = [with_globals(logical_id) for logical_id in stack.logical_ids("AWS::Serverless::Api")]
+    declared = next((api["Cors"] for api in apis if "Cors" in api), None)
     if declared is None:
         return {}
     cors = stack.resolve(declared)
@@ -112,48 +110,20 @@ class Gateway:
 
     def _event(self, request: Handler, *, route: Route, parameters: dict[str, str]) -> dict[str, Any]:
         url, raw_body = urlsplit(request.path), request.body()
-        multi_headers: dict[str, list[str]] = {}
-        for name, value in request.headers.items():
-            multi_headers.setdefault(name, []).append(value)
-        multi_query: dict[str, list[str]] = {}
-        for name, value in parse_qsl(url.query, keep_blank_values=True):
-            multi_query.setdefault(name, []).append(value)
         try:
-            body: str | None = raw_body.decode() if raw_body else None
-            encoded = False
+            body: str | bytes | None = raw_body.decode() if raw_body else None
         except UnicodeDecodeError:
-            body, encoded = base64.b64encode(raw_body).decode(), True
-        request_id = str(uuid.uuid4())
-        return {
-            "resource": route.resource,
-            "path": url.path,
-            "httpMethod": request.command,
-            "headers": {name: values[-1] for name, values in multi_headers.items()},
-            "multiValueHeaders": multi_headers,
-            "queryStringParameters": {name: values[-1] for name, values in multi_query.items()} or None,
-            "multiValueQueryStringParameters": multi_query or None,
-            "pathParameters": parameters or None,
-            "stageVariables": None,
-            "requestContext": {
-                "resourceId": "local",
-                "resourcePath": route.resource,
-                "httpMethod": request.command,
-                "extendedRequestId": request_id,
-                "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
-                "path": f"/{self._stage}{url.path}",
-                "accountId": ACCOUNT_ID,
-                "protocol": request.request_version,
-                "stage": self._stage,
-                "domainPrefix": "127",
-                "requestTimeEpoch": int(time.time() * 1000),
-                "requestId": request_id,
-                "identity": {"sourceIp": request.client_address[0], "userAgent": request.headers.get("User-Agent")},
-                "domainName": request.headers.get("Host", "127.0.0.1"),
-                "apiId": "local",
-            },
-            "body": body,
-            "isBase64Encoded": encoded,
-        }
+            body = raw_body
+        sent = HttpRequest(
+            request.command,
+            url.path,
+            headers=list(request.headers.items()),
+            query=parse_qsl(url.query, keep_blank_values=True),
+            body=body,
+            source_ip=request.client_address[0],
+            protocol=request.request_version,
+        )
+        return proxy_event(sent, route.resource, parameters, self._stage)
 
 
 def serve(gateway: Gateway, port: int) -> LoopbackServer:

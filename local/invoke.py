@@ -18,10 +18,9 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
 from local import options
-from local.cloudformation import Stack
 from local.options import StartupError
 from local.pools import build_pools, stop_all
-from tools.functions import ROOT
+from tools.template import Stack
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -84,7 +83,7 @@ def invoke(arguments: argparse.Namespace) -> int:
             endpoint = _fresh_aws(stack, running)
         else:
             print(f"AWS: the local stack on {endpoint}", file=sys.stderr)
-        pool = build_pools(stack, ROOT, endpoint, overrides, instances=1)[arguments.function]
+        pool = build_pools(stack, endpoint, overrides, instances=1)[arguments.function]
         running.callback(stop_all, [pool])
         outcome = pool.invoke(event)
     print(json.dumps(outcome.result if outcome.error is None else outcome.error), flush=True)

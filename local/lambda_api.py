@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from local.cloudformation import ACCOUNT_ID, Stack
-from local.pools import FunctionPool, declared_variables, setting
+from local.pools import FunctionPool
 from local.server import Handler, LoopbackServer
+from tools.functions import functions
+from tools.template import ACCOUNT_ID
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
 _FUNCTIONS = re.compile(r"^/2015-03-31/functions/?$")
@@ -21,33 +22,32 @@ _FUNCTION = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)(?P<configuration
 _EXECUTED = {"X-Amz-Executed-Version": "$LATEST"}
 
 
-def configuration(stack: Stack, pool: FunctionPool, last_modified: str) -> dict[str, Any]:
+def configuration(pool: FunctionPool, last_modified: str) -> dict[str, Any]:
     """The function as GetFunctionConfiguration describes it: what the template declares, as it runs here."""
-    properties = stack.template["Resources"][pool.logical_id]["Properties"]
-    declared = declared_variables(stack, properties)
+    function = functions()[pool.logical_id]
     return {
         "FunctionName": pool.logical_id,
-        "FunctionArn": f"arn:aws:lambda:{stack.region}:{ACCOUNT_ID}:function:{pool.logical_id}",
-        "Runtime": setting(stack, properties, "Runtime"),
+        "FunctionArn": pool.spec.function_arn,
+        "Runtime": function.runtime,
         "Role": f"arn:aws:iam::{ACCOUNT_ID}:role/{pool.logical_id}Role",
         "Handler": pool.spec.handler,
         "CodeSize": 0,
-        "Description": properties.get("Description", ""),
+        "Description": function.settings.get("Description", ""),
         "Timeout": pool.spec.timeout_seconds,
         "MemorySize": pool.spec.memory_mb,
         "LastModified": last_modified,
         "CodeSha256": "",
         "Version": "$LATEST",
-        "Environment": {"Variables": {name: pool.spec.environment[name] for name in declared}},
-        "TracingConfig": {"Mode": "Active" if setting(stack, properties, "Tracing") == "Active" else "PassThrough"},
+        "Environment": {"Variables": {name: pool.spec.environment[name] for name in function.variables}},
+        "TracingConfig": {"Mode": function.tracing},
         "State": "Active",
         "LastUpdateStatus": "Successful",
         "PackageType": "Zip",
-        "Architectures": setting(stack, properties, "Architectures", ["x86_64"]),
+        "Architectures": function.architectures,
     }
 
 
-def serve(stack: Stack, pools: dict[str, FunctionPool], port: int) -> LoopbackServer:
+def serve(pools: dict[str, FunctionPool], port: int) -> LoopbackServer:
     """Lambda's server, bound to 127.0.0.1:`port` (OSError if taken); `serve_forever` starts it."""
     last_modified = time.strftime("%Y-%m-%dT%H:%M:%S.000+0000", time.gmtime())
 
@@ -59,11 +59,11 @@ def serve(stack: Stack, pools: dict[str, FunctionPool], port: int) -> LoopbackSe
             if self.command == "POST" and (match := _INVOKE.match(path)):
                 self._invoke(match["name"])
             elif self.command == "GET" and _FUNCTIONS.match(path):
-                functions = [configuration(stack, pool, last_modified) for pool in pools.values()]
-                self.answer_json(HTTPStatus.OK, {"Functions": functions})
+                listed = [configuration(pool, last_modified) for pool in pools.values()]
+                self.answer_json(HTTPStatus.OK, {"Functions": listed})
             elif self.command == "GET" and (match := _FUNCTION.match(path)):
                 if pool := self._pool(match["name"]):
-                    found = configuration(stack, pool, last_modified)
+                    found = configuration(pool, last_modified)
                     code = {"RepositoryType": "Local", "Location": Path(pool.spec.code_dir).as_uri()}
                     answer = found if match["configuration"] else {"Configuration": found, "Code": code}
                     self.answer_json(HTTPStatus.OK, answer)

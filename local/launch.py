@@ -17,8 +17,7 @@ from typing import Any
 import boto3
 import requests
 
-from local.cloudformation import REGION
-from tools.functions import ROOT
+from tools.template import REGION, ROOT
 
 
 def free_port() -> int:

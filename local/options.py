@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from local.cloudformation import REGION, Stack
-from tools.functions import template
+from tools.functions import functions
+from tools.template import Stack
 
 # Each port: its option, the variable `make` passes it in, and its default (SPEC's local stack).
 PORTS = {"api_port": ("API_PORT", 3000), "lambda_port": ("LAMBDA_PORT", 3001), "aws_port": ("AWS_PORT", 5000)}
@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser, *ports: str) -> None:
 
 def local_stack(api_port: int) -> Stack:
     """The template as the local stack deploys it: email links point at the local accept page."""
-    return Stack(template(), REGION, {"AcceptPageUrl": f"http://127.0.0.1:{api_port}/invitations/accept"})
+    return Stack(parameter_overrides={"AcceptPageUrl": f"http://127.0.0.1:{api_port}/invitations/accept"})
 
 
 def _kind(value: Any) -> str:
@@ -76,6 +76,19 @@ def read_env_vars(path: Path | None) -> dict[str, dict[str, str]]:
             if isinstance(value, bool) or not isinstance(value, str | int | float):
                 raise StartupError(f'{problem} "{scope}.{name}" must be a string or a number, not {_kind(value)}')
     return {scope: {name: str(value) for name, value in variables.items()} for scope, variables in overrides.items()}
+
+
+def ignored_overrides(overrides: dict[str, dict[str, str]]) -> list[str]:
+    """What in an env-vars file reaches no function, so that a typo does not pass in silence."""
+    declared = {logical_id: set(function.variables) for logical_id, function in functions().items()}
+    notes = []
+    for scope, variables in overrides.items():
+        if scope != "Parameters" and scope not in declared:
+            notes.append(f"{scope}: no such function")
+            continue
+        known = set().union(*declared.values()) if scope == "Parameters" else declared[scope]
+        notes += [f"{scope}.{name}: not declared in the template, ignored" for name in variables if name not in known]
+    return notes
 
 
 def bind[T](port_option: str, port: int, bind: Callable[[int], T]) -> T:

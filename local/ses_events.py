@@ -32,7 +32,8 @@ from moto.events.models import EventPattern
 from moto.ses.models import ses_backends
 from moto.sesv2.responses import SESV2Response
 
-from local.cloudformation import ACCOUNT_ID, Stack
+from tools.functions import events
+from tools.template import ACCOUNT_ID, Stack
 
 if TYPE_CHECKING:
     from local.pools import FunctionPool
@@ -113,7 +114,7 @@ def destinations(stack: Stack) -> list[Destination]:
     """The template's event destinations that publish to EventBridge's default bus."""
     found = []
     for logical_id in stack.logical_ids("AWS::SES::ConfigurationSetEventDestination"):
-        properties = stack.resolve(stack.template["Resources"][logical_id]["Properties"])
+        properties = stack.properties(logical_id)
         destination = properties["EventDestination"]
         bus = destination.get("EventBridgeDestination", {}).get("EventBusArn", "")
         if destination.get("Enabled") and bus.endswith(f":event-bus/{DEFAULT_BUS}"):
@@ -124,14 +125,11 @@ def destinations(stack: Stack) -> list[Destination]:
 
 def rules(stack: Stack) -> list[Rule]:
     """Every function's EventBridge rule on the default bus, with its pattern as CloudFormation resolves it."""
-    found = []
-    for logical_id in stack.logical_ids("AWS::Serverless::Function"):
-        for event_name, event in stack.template["Resources"][logical_id]["Properties"].get("Events", {}).items():
-            properties = event.get("Properties", {})
-            on_default_bus = properties.get("EventBusName") in (None, DEFAULT_BUS)
-            if event["Type"] in ("EventBridgeRule", "CloudWatchEvent") and on_default_bus:
-                found.append(Rule(logical_id, event_name, stack.resolve(properties["Pattern"])))
-    return found
+    return [
+        Rule(event.function.logical_id, event.name, stack.resolve(event.properties["Pattern"]))
+        for event in events("EventBridgeRule", "CloudWatchEvent")
+        if event.properties.get("EventBusName") in (None, DEFAULT_BUS)
+    ]
 
 
 # --- The mailbox simulator ---

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from local.cloudformation import Stack
 from local.emulator import Emulator
 from local.inbox import latest_token
 from tests.support.ses import COMPLAINED, report
@@ -21,7 +20,8 @@ from tools.build import SAM
 from tools.build import host_build as build_for_host
 from tools.events import api_event, load_event
 from tools.functions import ROOT, functions, template
-from tools.instances import INSTANCE, REGION, lambda_environment
+from tools.instances import INSTANCE, lambda_environment
+from tools.template import REGION, Stack
 
 BUILD = ROOT / ".aws-sam" / "build"
 LAYER = "SharedLayer"

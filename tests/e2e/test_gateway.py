@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import requests
 
-from local.cloudformation import Stack
 from local.gateway import Gateway, serve
 from local.pools import Outcome
 from tools.functions import template
+from tools.template import Stack
 
 
 class ScriptedPool:
