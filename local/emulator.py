@@ -13,7 +13,6 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 from local.atomic import atomic_dynamodb
-from local.inbox import sent_times
 from local.ses_events import sending_options
 from tools.template import Stack
 
@@ -81,7 +80,6 @@ class Emulator:
     def start(self) -> list[str]:
         """Serve, and create what the template declares; what was created, for the start-up banner."""
         self._patches.enter_context(atomic_dynamodb())
-        self._patches.enter_context(sent_times())
         self._patches.enter_context(sending_options())
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the story
         self._thread.start()

@@ -58,12 +58,14 @@ _STATUS = {
 }
 
 
-# --- What the local SES keeps of each email sent: its message tags and configuration set (moto keeps neither) ---
+# --- What the local SES keeps of each email sent: tags, configuration set and time (moto keeps none of them) ---
 
 
 @contextlib.contextmanager
 def sending_options() -> Iterator[None]:
-    """Within the block, each email sent through SES v2 keeps its `EmailTags` and `ConfigurationSetName`."""
+    """Within the block, each email sent through SES v2 keeps its `EmailTags`, its `ConfigurationSetName` and the
+    time it was sent: what its reports and the inbox need, and what moto's SES drops (the one SES patch; its moto
+    internals are held to their shape by tests/integration/test_local_patches.py)."""
     original = SESV2Response.send_email
 
     def send_email(response: SESV2Response) -> str:
@@ -74,6 +76,7 @@ def sending_options() -> Iterator[None]:
             if message.id == message_id:
                 message.tags = {tag["Name"]: tag["Value"] for tag in request.get("EmailTags", [])}
                 message.configuration_set = request.get("ConfigurationSetName")
+                message.sent_at = datetime.now(UTC)
         return answer
 
     SESV2Response.send_email = send_email  # type: ignore[method-assign]
