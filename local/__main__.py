@@ -15,7 +15,7 @@ from local import demo, gateway, inbox, lambda_api, options, schedules, ses_even
 from local.emulator import Emulator
 from local.options import StartupError, ignored_overrides
 from local.pools import build_pools, stop_all, warm_all
-from local.server import LoopbackServer
+from local.serving import serve_in_thread
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -42,11 +42,6 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _serving(server: LoopbackServer, running: contextlib.ExitStack) -> None:
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    running.callback(server.shutdown)
-
-
 def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], running: contextlib.ExitStack) -> None:
     """Bring the stack up; each piece's stop goes on `running` as it starts, so whatever started is stopped."""
     started = time.monotonic()
@@ -66,8 +61,8 @@ def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], r
     print(f"AWS (moto)      {emulator.endpoint}: {', '.join(emulator.start())}", flush=True)
     print(f"Demo data       {demo.seed(emulator.resource('dynamodb'), stack)} (docs/local.md)", flush=True)
     warm_all(pools.values())
-    _serving(api, running)
-    _serving(lambda_server, running)
+    running.callback(serve_in_thread(api, "api"))
+    running.callback(serve_in_thread(lambda_server, "lambda"))
     stop_schedules = threading.Event()
     running.callback(stop_schedules.set)
     found, skipped = schedules.schedules(stack, pools)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import socket
-import threading
 from typing import Any
 
 import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import make_server
 
 from local.atomic import atomic_dynamodb
+from local.serving import loopback_server, serve_in_thread
 from local.ses_events import sending_options
 from tools.template import Stack
 
@@ -48,19 +46,10 @@ class Emulator:
 
     def __init__(self, stack: Stack, port: int) -> None:
         self.stack = stack
-        # Bound here, not by werkzeug: on a busy port it calls sys.exit() in its thread and moto waits forever.
-        with socket.create_server(("127.0.0.1", port), backlog=128) as listening:
-            self._server = make_server(
-                "127.0.0.1",
-                port,
-                DomainDispatcherApplication(create_backend_app),
-                threaded=True,
-                request_handler=MotoRequestHandler,
-                fd=listening.fileno(),  # werkzeug serves a duplicate of it
-            )
+        app = DomainDispatcherApplication(create_backend_app)
+        self._server = loopback_server(port, app, MotoRequestHandler)
         self.port = int(self._server.server_address[1])
         self.endpoint = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self._patches = contextlib.ExitStack()
 
     def _credentials(self) -> dict[str, str]:
@@ -82,14 +71,11 @@ class Emulator:
         self._patches.enter_context(atomic_dynamodb())
         self._patches.enter_context(sending_options())
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the story
-        self._thread.start()
+        self._patches.callback(serve_in_thread(self._server, "moto"))
         created = create_tables(self.client("dynamodb"), self.stack)
         created.append(f"SES identity {verify_sender(self.client('sesv2'), self.stack)}")
         return created
 
     def stop(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join()
-        self._server.server_close()
         self._patches.close()
+        self._server.server_close()

@@ -7,13 +7,16 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import requests
 
 from local.__main__ import main
-from tests.e2e.conftest import free_port, group_ends, launch
+from tests.e2e.conftest import free_port, group_ends, launch, start_stack
 from tools.functions import ROOT
 
 
@@ -56,6 +59,34 @@ def test_make_run_ctrl_c_during_start_up_stops_everything_at_once() -> None:
     assert rest.splitlines()[-2:] == ["Stopping...", "Stopped."]
     assert "Traceback" not in rest
     assert group_ends(process)
+
+
+def test_make_run_sigterm_after_a_load_stops_everything_within_seconds(tmp_path: Path) -> None:
+    stack = start_stack(tmp_path)
+    numbers = iter(range(10_000))
+
+    def load(client: int) -> list[int]:
+        with requests.Session() as session:  # each client as a browser would: one session, many requests
+            answers = [session.post(f"{stack.api}/v1/accounts", json=registration(next(numbers)), timeout=30)]
+            answers += [session.get(f"{stack.api}/v1/nowhere", timeout=30) for _ in range(client % 2)]
+            return [answer.status_code for answer in answers]
+
+    with ThreadPoolExecutor(max_workers=8) as clients:
+        statuses = [status for answers in clients.map(load, range(300)) for status in answers]
+    os.killpg(stack.process.pid, signal.SIGTERM)
+    stopping = time.monotonic()
+    exit_code = stack.process.wait(timeout=60)
+    stopped_in = time.monotonic() - stopping
+
+    assert set(statuses) == {201, 403}
+    assert exit_code == 0
+    assert stopped_in < 5, f"{stopped_in:.1f} s from SIGTERM to exit"
+    assert group_ends(stack.process, timeout=5)
+    assert stack.wait_for_line("Stopped.")
+
+
+def registration(number: int) -> dict[str, str]:
+    return {"email": f"load{number}@example.com", "company_name": "Load Ltd"}
 
 
 BAD_ENV_VARS = {
