@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import multiprocessing
 import queue
+import signal
 import threading
 import time
 import uuid
@@ -20,8 +21,8 @@ from tools.functions import functions
 from tools.template import ACCOUNT_ID, Stack
 
 # Instances are forked from a server process that imported only the worker, so each starts clean, and quickly.
-# The server ignores Ctrl-C, and an instance does too from its first line: a terminal sends Ctrl-C to the whole
-# process group, and the stack stops its instances itself, without a traceback each.
+# The server and every instance keep Ctrl-C blocked from their first instruction (Instance), as a terminal sends it
+# to the whole process group: the stack stops its instances itself, without a traceback each.
 _START = multiprocessing.get_context("forkserver")
 _START.set_forkserver_preload(["local.worker"])
 
@@ -45,7 +46,13 @@ class Instance:
         self._process: BaseProcess = _START.Process(
             target=serve, args=(spec, child), name=f"{spec.logical_id}#{spec.number}", daemon=True
         )
-        self._process.start()
+        # Blocked here, Ctrl-C stays blocked in the fork server this starts (its first instance) and in every
+        # instance forked from it: the mask outlives fork and exec, where a handler would come too late.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child.close()
 
     def warm(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -16,7 +17,7 @@ import pytest
 import requests
 
 from local.__main__ import main
-from tests.e2e.conftest import free_port, group_ends, launch, start_stack
+from tests.e2e.conftest import free_port, group_ends, launch, start_stack, stop_stack
 from tools.functions import ROOT
 
 
@@ -87,6 +88,59 @@ def test_make_run_sigterm_after_a_load_stops_everything_within_seconds(tmp_path:
 
 def registration(number: int) -> dict[str, str]:
     return {"email": f"load{number}@example.com", "company_name": "Load Ltd"}
+
+
+# Moments after launch, once Python runs the stack's own code: its imports, moto's start, the demo data, the
+# instances' start, and once ready. Ctrl-C while Python itself starts (site, .pth files) is Python's to report.
+MOMENTS = (0.2, 0.5, 1.0, 1.8, 3.0, 4.5)
+# A Ctrl-C that lands in code run by exec() of a string (dataclasses make their methods so) marks the process as
+# interrupted for CPython even once handled: it then ends by SIGINT (-2) instead of 0, and prints nothing more.
+INTERRUPTED = (0, -signal.SIGINT)
+
+
+@pytest.mark.parametrize("seconds", MOMENTS)
+def test_make_run_ctrl_c_at_any_moment_of_start_up_prints_no_traceback(seconds: float) -> None:
+    command = [sys.executable, "-m", "local", "--api-port", str(free_port()), "--lambda-port", str(free_port())]
+    process = launch([*command, "--aws-port", str(free_port())])
+
+    time.sleep(seconds)
+    os.killpg(process.pid, signal.SIGINT)
+    output, _ = process.communicate(timeout=20)
+
+    assert "Traceback" not in output, output
+    assert process.returncode in INTERRUPTED, output
+    assert output.splitlines()[-1:] == ["Stopped."], output
+    assert group_ends(process)
+
+
+@pytest.mark.parametrize("seconds", MOMENTS[:4])
+def test_make_invoke_ctrl_c_at_any_moment_prints_no_traceback(seconds: float) -> None:
+    event = str(ROOT / "events" / "openapi.json")
+    process = launch([sys.executable, "-m", "local.invoke", "OpenApiFunction", "--event", event, "--aws-port", "0"])
+
+    time.sleep(seconds)
+    os.killpg(process.pid, signal.SIGINT)
+    output, _ = process.communicate(timeout=20)
+
+    assert "Traceback" not in output, output
+    assert process.returncode in (*INTERRUPTED, 130), output  # 0: it had answered already
+    assert group_ends(process)
+
+
+def test_make_run_leaves_its_ports_for_make_invoke_while_it_runs(tmp_path: Path) -> None:
+    stack = start_stack(tmp_path)
+
+    (announced,) = stack.stacks.glob("*.json")
+    ports = json.loads(announced.read_text())
+    stop_stack(stack)
+
+    assert ports == {
+        "pid": stack.process.pid,
+        "api_port": int(stack.api.rsplit(":", 1)[1]),
+        "lambda_port": int(stack.lambda_endpoint.rsplit(":", 1)[1]),
+        "aws_port": int(stack.aws_endpoint.rsplit(":", 1)[1]),
+    }
+    assert not announced.exists()
 
 
 BAD_ENV_VARS = {
