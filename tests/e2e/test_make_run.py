@@ -143,6 +143,25 @@ def test_make_run_leaves_its_ports_for_make_invoke_while_it_runs(tmp_path: Path)
     assert not announced.exists()
 
 
+RUN_ENVIRONMENT = ROOT / ".venv-run"
+TEST_TOOLS = ("pytest", "xdist", "playwright", "axe_playwright_python", "schemathesis", "hypothesis", "mypy", "ruff")
+
+
+@pytest.mark.skipif(not (RUN_ENVIRONMENT / ".installed").exists(), reason="make test (or make run) creates .venv-run")
+def test_make_run_environment_imports_the_whole_stack_and_holds_no_test_tool() -> None:
+    probe = (
+        "import importlib.util, local.stack, local.invocation; "
+        f"print([name for name in {TEST_TOOLS!r} if importlib.util.find_spec(name)])"
+    )
+
+    found = subprocess.run(  # noqa: S603 - our own environment, fixed arguments
+        [str(RUN_ENVIRONMENT / "bin" / "python"), "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == "[]"
+
+
 BAD_ENV_VARS = {
     "trailing comma": ('{"Parameters": {"INVITE_COOLDOWN_SECONDS": "0",}}', "not valid JSON: Illegal trailing comma"),
     "a list": ('[{"Parameters": {}}]', 'must be a JSON object such as {"Parameters": {"NAME": "value"}}, not a list'),
