@@ -86,7 +86,8 @@ def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], r
         print(f"SES reports     {destination.configuration_set} ({types}) -> default bus -> {targets}")
     for note in ignored_overrides(overrides):
         print(f"env-vars        {note}")
-    announce(RunningStack(os.getpid(), arguments.api_port, arguments.lambda_port, emulator.port), running)
+    bound = RunningStack(os.getpid(), api.server_address[1], lambda_server.server_address[1], emulator.port)
+    announce(bound, running)
     print(f"Ready in {time.monotonic() - started:.1f} s. Ctrl-C stops.", flush=True)
 
 
