@@ -26,9 +26,10 @@ PYTHON_NEEDED := Python 3.13 is needed: install it (pyenv install 3.13) or set P
 $(RUN_VENV)/.installed: requirements-run.txt layers/shared/requirements.txt
 	@test -n "$(PYTHON313)" || { echo "$(PYTHON_NEEDED)" >&2; exit 1; }
 	$(PYTHON313) -m venv $(RUN_VENV)
-	@# Python's own pip installs these wheels (upgrading it first costs seconds); --no-compile leaves the bytecode to
-	@# the first import, which compiles only what the stack imports (a fraction of moto, cfn-lint and sympy).
+	@# Python's own pip installs these wheels (upgrading it first costs seconds), and compileall compiles them on
+	@# every core instead of pip's one.
 	$(RUN_PY) -m pip install --quiet --no-compile -r requirements-run.txt
+	$(RUN_PY) -m compileall -q -j 0 $(RUN_VENV)/lib >/dev/null
 	touch $@
 
 # Everything the checks, tests and benchmarks use (requirements-dev.txt, which includes requirements-run.txt).
