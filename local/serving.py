@@ -39,6 +39,7 @@ class LoggedHandler(WSGIRequestHandler):
     timeout = READ_TIMEOUT_SECONDS  # StreamRequestHandler sets it on the connection: every read and write
     disable_nagle_algorithm = True  # werkzeug writes the headers and the body apart: neither waits for an ACK
     name = "http"  # what the log lines start with
+    path = ""  # until a request line is read: a malformed one is answered (send_error) and logged without one
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         log.info("%s %s %s -> %s", self.name, self.command, self.path, code)

@@ -246,6 +246,24 @@ def test_gateway_half_sent_requests_give_their_threads_back_after_the_read_timeo
     assert exchange(address, "GET", "/v1/openapi.json").status == 200
 
 
+@pytest.mark.parametrize(
+    ("request_line", "status"),
+    [(b"GET / one-word-too-many HTTP/1.1", 400), (b"GET /" + b"a" * 70_000 + b" HTTP/1.1", 414)],
+    ids=["malformed", "overlong URL"],
+)
+def test_gateway_request_the_server_refuses_itself_is_json(
+    address: tuple[str, int], request_line: bytes, status: int
+) -> None:
+    with socket.create_connection(address, timeout=5) as client:
+        client.sendall(request_line + b"\r\nHost: x\r\n\r\n")
+        answer = HTTPResponse(client)
+        answer.begin()
+
+        assert answer.status == status
+        assert answer.getheader("Content-Type") == "application/json"
+        assert set(json.loads(answer.read())) == {"message"}
+
+
 def wait_until(condition: Callable[[], bool], timeout: float = 5) -> bool:
     deadline = time.monotonic() + timeout
     while not condition() and time.monotonic() < deadline:
