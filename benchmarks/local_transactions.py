@@ -18,7 +18,7 @@ from local.atomic import atomic_dynamodb
 from tools.template import REGION, Stack
 
 FILLS = (0, 10_000)
-ROUNDS = 15
+ROUNDS = 30
 TABLE = "AccountsTable"
 
 
