@@ -7,8 +7,10 @@ PYTHON313 ?= $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python
 	if "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1; then command -v "$$p"; break; fi; done)
 
 VENV := .venv
+RUN_VENV := .venv-run
 TOOLS_VENV := .venv-sam
 PY := $(VENV)/bin/python
+RUN_PY := $(RUN_VENV)/bin/python
 SAM := $(TOOLS_VENV)/bin/sam
 # The PATH make was started with: `make build` runs sam build on it, as CI would (docs/deploy-notes.md).
 STARTING_PATH := $(PATH)
@@ -20,8 +22,21 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
-	@test -n "$(PYTHON313)" || { echo "Python 3.13 is needed: install it (pyenv install 3.13) or set PYTHON313=/path/to/python3.13" >&2; exit 1; }
+PYTHON_NEEDED := Python 3.13 is needed: install it (pyenv install 3.13) or set PYTHON313=/path/to/python3.13
+
+# What running the stack needs and nothing else (requirements-run.txt): make run and make invoke.
+$(RUN_VENV)/.installed: requirements-run.txt layers/shared/requirements.txt
+	@test -n "$(PYTHON313)" || { echo "$(PYTHON_NEEDED)" >&2; exit 1; }
+	$(PYTHON313) -m venv $(RUN_VENV)
+	@# Python's own pip installs these wheels (upgrading it first costs seconds), and compileall compiles them on
+	@# every core instead of pip's one.
+	$(RUN_PY) -m pip install --quiet --no-compile -r requirements-run.txt
+	$(RUN_PY) -m compileall -q -j 0 $(RUN_VENV)/lib >/dev/null
+	touch $@
+
+# Everything the checks, tests and benchmarks use (requirements-dev.txt, which includes requirements-run.txt).
+$(VENV)/.installed: requirements-dev.txt requirements-run.txt layers/shared/requirements.txt
+	@test -n "$(PYTHON313)" || { echo "$(PYTHON_NEEDED)" >&2; exit 1; }
 	$(PYTHON313) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -34,17 +49,17 @@ $(TOOLS_VENV)/.installed: requirements-sam.txt
 	$(TOOLS_VENV)/bin/pip install --quiet -r requirements-sam.txt
 	touch $@
 
-setup: $(VENV)/.installed $(TOOLS_VENV)/.installed ## Create the virtual environments with pinned versions
+setup: $(RUN_VENV)/.installed $(VENV)/.installed $(TOOLS_VENV)/.installed ## Create the virtual environments with pinned versions
 
-run: $(VENV)/.installed ## The whole application on this machine: API :3000, Lambda :3001, AWS (moto) :5000
-	$(PY) -m local $(if $(ENV_VARS),--env-vars $(ENV_VARS)) $(if $(API_PORT),--api-port $(API_PORT)) \
+run: $(RUN_VENV)/.installed ## The whole application on this machine: API :3000, Lambda :3001, AWS (moto) :5000
+	$(RUN_PY) -m local $(if $(ENV_VARS),--env-vars $(ENV_VARS)) $(if $(API_PORT),--api-port $(API_PORT)) \
 		$(if $(LAMBDA_PORT),--lambda-port $(LAMBDA_PORT)) $(if $(AWS_PORT),--aws-port $(AWS_PORT))
 
 # Silent recipe: stdout carries the function's answer alone, for jq or a file.
-invoke: $(VENV)/.installed ## One function, one event, no Docker: make invoke FUNCTION=JoinFunction EVENT=events/join.json
+invoke: $(RUN_VENV)/.installed ## One function, one event, no Docker: make invoke FUNCTION=JoinFunction EVENT=events/join.json
 	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || \
 		{ echo "usage: make invoke FUNCTION=LogicalId EVENT=events/file.json [ENV_VARS=env.json]" >&2; exit 2; }
-	@$(PY) -m local.invoke $(FUNCTION) --event $(EVENT) $(if $(ENV_VARS),--env-vars $(ENV_VARS)) \
+	@$(RUN_PY) -m local.invoke $(FUNCTION) --event $(EVENT) $(if $(ENV_VARS),--env-vars $(ENV_VARS)) \
 		$(if $(API_PORT),--api-port $(API_PORT)) $(if $(AWS_PORT),--aws-port $(AWS_PORT))
 
 browser: ## Debian's Chromium for the browser test (installs it when root and missing)
@@ -95,7 +110,8 @@ catalogs: $(VENV)/.installed ## Extract the texts into locales/messages.pot and 
 		$(VENV)/bin/pybabel -q update --ignore-pot-creation-date -i $(LOCALES)/messages.pot -o $$catalog -l $${tag/-/_}; \
 	done
 
-test: lint typecheck cfn-lint validate build ## Every check: ruff, mypy, cfn-lint, sam validate, sam build, the test suite
+# The run environment too: the tests call make run and make invoke, which must not build it in parallel.
+test: lint typecheck cfn-lint validate build $(RUN_VENV)/.installed ## Every check: ruff, mypy, cfn-lint, sam validate, sam build, the test suite
 	$(VENV)/bin/pytest -n 2
 
 fuzz: $(VENV)/.installed ## Schemathesis against the local stack's OpenAPI document, long: FUZZ_EXAMPLES=300 [FUZZ_SEED=n]
@@ -111,4 +127,4 @@ bench: $(VENV)/.installed build ## Every figure side by side (cold starts, calls
 	PYTHONPATH=layers/shared $(PY) -m benchmarks
 
 clean: ## Remove the environments and build output
-	rm -rf $(VENV) $(TOOLS_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(RUN_VENV) $(TOOLS_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from benchmarks import calls, cold_start, local_api, memory, sizes
+from benchmarks import calls, cold_start, local_api, local_transactions, memory, sizes
 from tools.build import host_architecture, host_build
 from tools.functions import ROOT
 
@@ -27,6 +27,7 @@ MB, KB = 1_000_000, 1_000
 POWERTOOLS_RATIO, RESTORE_RATIO = 1.25, 0.15
 LAYER_UNZIPPED, LAYER_ZIPPED, FUNCTION_UNZIPPED = 20 * MB, 8 * MB, 100 * KB
 LISTING_CALLS, PREVIEW_P50_MS = 3, 10.0
+FLAT_TRANSACTIONS = 2.0  # a local transaction at 10 000 items costs at most this times one on an empty table
 
 
 def table(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
@@ -217,6 +218,26 @@ class Report:
             ],
         )
 
+    def transactions(self, rows: list[local_transactions.Transaction]) -> None:
+        empty, full = rows[0], rows[-1]
+        verdict = self.check(
+            full.local_ms <= FLAT_TRANSACTIONS * empty.local_ms,
+            f"local TransactWriteItems at {full.items} items <= 2x at {empty.items}",
+            f"{full.local_ms:.1f} ms, {empty.local_ms:.1f} ms",
+        )
+        self.add(
+            "Local transactions",
+            f"A TransactWriteItems of two conditional puts (a registration's shape) on the accounts table, in process "
+            f"on moto, median of {local_transactions.ROUNDS}: moto as it comes deep-copies the table for its rollback; "
+            f"the local stack's moto (local/atomic.py) copies the items it touches. Flat ({verdict}): at most "
+            f"{FLAT_TRANSACTIONS:g}x the empty table's cost at {full.items} items.",
+            ["items in the table", "moto as it comes, ms", "local stack, ms", "moto / local"],
+            [
+                [f"{row.items:,}", f"{row.moto_ms:.1f}", f"{row.local_ms:.1f}", f"{row.moto_ms / row.local_ms:.1f}x"]
+                for row in rows
+            ],
+        )
+
     def markdown(self, seconds: float, architecture: str) -> str:
         misses = "\n".join(f"- {miss}" for miss in self.misses) or "None: every target is met."
         started_from = (
@@ -229,7 +250,7 @@ class Report:
             "Commands: `make bench` runs `sam build` (the arm64 artefacts, measured for size), then "
             f"`python -m benchmarks`, which starts the functions from {started_from} (`tools/build.py`) with tracing "
             "on (an active, sampled trace and no X-Ray daemon). Sections come from `benchmarks/cold_start.py`, "
-            "`memory.py`, `calls.py`, `sizes.py` and `local_api.py`.\n\n"
+            "`memory.py`, `calls.py`, `sizes.py`, `local_api.py` and `local_transactions.py`.\n\n"
             + "\n\n".join(self.sections)
             + f"\n\n## Targets missed\n\n{misses}\n"
         )
@@ -260,6 +281,8 @@ def main() -> int:
         peaks = {peak.name: peak for peak in memory.measure(build)}
         print("AWS calls per operation and the cleanup...", flush=True)
         operations, cleanups = calls.operations(), calls.cleanups()
+        print("local transactions at 0 and 10 000 items...", flush=True)
+        transactions = local_transactions.measure()
         print("local API...", flush=True)
         ready, throughput = local_api.measure(work / "local")
     built = {size.name: size for size in sizes.measure()}
@@ -271,6 +294,7 @@ def main() -> int:
     report.operations(operations)
     report.cleanups(cleanups)
     report.local_api(ready, throughput)
+    report.transactions(transactions)
     text = report.markdown(time.monotonic() - began, architecture)
     REPORT.write_text(text, encoding="utf-8")
     print(text)

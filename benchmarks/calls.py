@@ -25,12 +25,12 @@ from moto import mock_aws
 
 from business_accounts.logic.tokens import token_hash
 from local import emulator
-from local.cloudformation import Stack
 from local.inbox import latest_token
 from local.worker import Context
 from tools.api import Answer, Api
 from tools.functions import functions, template
-from tools.instances import REGION, lambda_environment
+from tools.instances import lambda_environment
+from tools.template import REGION, Stack
 
 # (pending, expired) invitations in the table when the cleanup runs.
 CLEANUP_CASES = ((5000, 0), (5000, 50), (0, 5000))

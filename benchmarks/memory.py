@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local.cloudformation import Stack
 from local.emulator import Emulator
 from local.inbox import latest_token
 from tools.events import api_event, load_event
-from tools.functions import template
-from tools.instances import REGION, Handler, lambda_environment, run
+from tools.functions import functions
+from tools.instances import Handler, lambda_environment, run
+from tools.template import REGION, Stack
 
 EMAIL = "memory@example.com"
 
@@ -28,13 +28,8 @@ class Peak:
     memory_size_mb: int
 
 
-def memory_size(logical_id: str) -> int:
-    function = template()["Resources"][logical_id]["Properties"]
-    return int(function.get("MemorySize", template()["Globals"]["Function"]["MemorySize"]))
-
-
 def measure(build: Path) -> list[Peak]:
-    aws = Emulator(Stack(template(), REGION), port=0)  # moto as `make run` serves it, on a free port
+    aws = Emulator(Stack(), port=0)  # moto as `make run` serves it, on a free port
     aws.start()
     endpoint = aws.endpoint
     try:
@@ -44,7 +39,8 @@ def measure(build: Path) -> list[Peak]:
             environment = lambda_environment(logical_id, aws_endpoint=endpoint, INVITE_COOLDOWN_SECONDS="0")
             handler = Handler(logical_id, build / logical_id, build / "SharedLayer" / "python", environment, event)
             figures = run(handler, "invoke")
-            peaks.append(Peak(logical_id, figures["end"], figures["peak_rss_kb"] / 1024, memory_size(logical_id)))
+            memory_size = functions()[logical_id].memory_mb
+            peaks.append(Peak(logical_id, figures["end"], figures["peak_rss_kb"] / 1024, memory_size))
             return figures
 
         provision = {"company_name": "Memory Ltd", "administrator_email": EMAIL, "created_via": "sales"}

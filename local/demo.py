@@ -26,7 +26,7 @@ from business_accounts.models.items import (
     Suppression,
 )
 from business_accounts.models.types import AdministratorState, CreatedVia, Email, InvitationStatus, sortable_id
-from local.cloudformation import Stack
+from tools.template import Stack
 
 DEMO = Path(__file__).with_name("demo.json")
 

@@ -5,18 +5,15 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import socket
-import threading
 from typing import Any
 
 import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import make_server
 
 from local.atomic import atomic_dynamodb
-from local.cloudformation import Stack
-from local.inbox import sent_times
+from local.serving import loopback_server, serve_in_thread
 from local.ses_events import sending_options
+from tools.template import Stack
 
 _TABLE_PROPERTIES = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes", "LocalSecondaryIndexes")
 
@@ -24,10 +21,8 @@ _TABLE_PROPERTIES = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexe
 def create_tables(dynamodb: Any, stack: Stack) -> list[str]:
     """Every AWS::DynamoDB::Table of the template, with its keys, indexes and TTL."""
     created = []
-    for logical_id, resource in stack.template["Resources"].items():
-        if resource["Type"] != "AWS::DynamoDB::Table":
-            continue
-        properties = stack.resolve(resource["Properties"])
+    for logical_id in stack.logical_ids("AWS::DynamoDB::Table"):
+        properties = stack.properties(logical_id)
         name = stack.physical_name(logical_id)
         streams = properties.get("StreamSpecification")
         dynamodb.create_table(
@@ -83,19 +78,10 @@ class Emulator:
 
     def __init__(self, stack: Stack, port: int) -> None:
         self.stack = stack
-        # Bound here, not by werkzeug: on a busy port it calls sys.exit() in its thread and moto waits forever.
-        with socket.create_server(("127.0.0.1", port), backlog=128) as listening:
-            self._server = make_server(
-                "127.0.0.1",
-                port,
-                DomainDispatcherApplication(create_backend_app),
-                threaded=True,
-                request_handler=MotoRequestHandler,
-                fd=listening.fileno(),  # werkzeug serves a duplicate of it
-            )
+        app = DomainDispatcherApplication(create_backend_app)
+        self._server = loopback_server(port, app, MotoRequestHandler)
         self.port = int(self._server.server_address[1])
         self.endpoint = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
         self._patches = contextlib.ExitStack()
 
     def _credentials(self) -> dict[str, str]:
@@ -115,10 +101,9 @@ class Emulator:
     def start(self) -> list[str]:
         """Serve, and create what the template declares; what was created, for the start-up banner."""
         self._patches.enter_context(atomic_dynamodb())
-        self._patches.enter_context(sent_times())
         self._patches.enter_context(sending_options())
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the story
-        self._thread.start()
+        self._patches.callback(serve_in_thread(self._server, "moto"))
         created = create_tables(self.client("dynamodb"), self.stack)
         created += create_keys(self.client("kms"), self.stack)
         created += create_buses(self.client("events"), self.stack)
@@ -126,8 +111,5 @@ class Emulator:
         return created
 
     def stop(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join()
-        self._server.server_close()
         self._patches.close()
+        self._server.server_close()

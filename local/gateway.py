@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import logging
 import re
-import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -14,10 +12,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from local.cloudformation import ACCOUNT_ID, Stack
+from werkzeug.serving import BaseWSGIServer
+from werkzeug.wrappers import Request
+
 from local.pools import FunctionPool
-from local.server import Handler, LoopbackServer
+from local.serving import LoggedHandler, Reply, json_reply, loopback_server, request_body, wsgi
+from tools.events import HttpRequest, proxy_event
 from tools.functions import api_routes
+from tools.template import Stack, with_globals
 
 log = logging.getLogger("local")
 
@@ -25,6 +27,7 @@ log = logging.getLogger("local")
 LocalPages = Callable[[str, str], "tuple[int, str, bytes] | None"]
 
 FAVICON = Path(__file__).with_name("favicon.ico")
+RAW_PATH, RAW_HEADERS = "local.raw_path", "local.raw_headers"  # the request line's path and headers, as sent
 _CORS_HEADERS = {
     "AllowOrigin": "Access-Control-Allow-Origin",
     "AllowHeaders": "Access-Control-Allow-Headers",
@@ -54,9 +57,8 @@ def routes(pools: dict[str, FunctionPool]) -> list[Route]:
 
 def cors_preflight(stack: Stack) -> dict[str, str]:
     """The headers of API Gateway's answer to OPTIONS, from the `Cors` of the template's Api (values are quoted)."""
-    apis = [item for item in stack.template["Resources"].values() if item["Type"] == "AWS::Serverless::Api"]
-    declared = next((api["Properties"]["Cors"] for api in apis if "Cors" in api["Properties"]), None)
-    declared = declared or stack.template.get("Globals", {}).get("Api", {}).get("Cors")
+    apis = [with_globals(logical_id) for logical_id in stack.logical_ids("AWS::Serverless::Api")]
+    declared = next((api["Cors"] for api in apis if "Cors" in api), None)
     if declared is None:
         return {}
     cors = stack.resolve(declared)
@@ -73,96 +75,75 @@ class Gateway:
         self._local_pages = local_pages
         self._preflight = cors_preflight(stack)
 
-    def handle(self, request: Handler) -> None:
-        method, path = request.command, urlsplit(request.path).path
-        if page := self._local_pages(method, path):
-            request.answer(page[0], {"Content-Type": page[1]}, page[2])
-            return
-        matches = [(route, match) for route in self._routes if (match := route.pattern.match(path))]
+    def answer(self, request: Request) -> Reply:
+        method, url = request.method, urlsplit(request.environ[RAW_PATH])
+        if page := self._local_pages(method, url.path):
+            return Reply(page[2], page[0], {"Content-Type": page[1]})
+        matches = [(route, match) for route in self._routes if (match := route.pattern.match(url.path))]
         for route, match in matches:
             if route.method in (method, "ANY"):
-                self._invoke(request, route, match.groupdict())
-                return
+                return self._invoke(request, route, match.groupdict())
         if method == "OPTIONS" and matches and self._preflight:
             allowed = {"Access-Control-Allow-Methods": ",".join(sorted({route.method for route, _ in matches}))}
-            request.answer(HTTPStatus.OK, {"Content-Type": "application/json", **allowed, **self._preflight})
-        elif method in ("GET", "HEAD") and path == "/favicon.ico" and not matches:
+            return Reply(b"", HTTPStatus.OK, {"Content-Type": "application/json", **allowed, **self._preflight})
+        if method in ("GET", "HEAD") and url.path == "/favicon.ico" and not matches:
             # Browsers ask every host for it; a 403 would print a console error on the local pages.
-            request.answer(HTTPStatus.OK, {"Content-Type": "image/x-icon"}, FAVICON.read_bytes())
-        else:
-            # API Gateway (REST) answers every unknown route or method like this, and so does sam local.
-            request.answer_json(HTTPStatus.FORBIDDEN, {"message": "Missing Authentication Token"})
+            return Reply(FAVICON.read_bytes(), HTTPStatus.OK, {"Content-Type": "image/x-icon"})
+        # API Gateway (REST) answers every unknown route or method like this, and so does sam local.
+        return json_reply(HTTPStatus.FORBIDDEN, {"message": "Missing Authentication Token"})
 
-    def _invoke(self, request: Handler, route: Route, parameters: dict[str, str]) -> None:
-        outcome = route.pool.invoke(self._event(request, route=route, parameters=parameters))
+    def _invoke(self, request: Request, route: Route, parameters: dict[str, str]) -> Reply:
+        outcome = route.pool.invoke(self._event(request, route, parameters))
         if outcome.error is not None:
-            request.answer_json(HTTPStatus.BAD_GATEWAY, {"message": "Internal server error"})
-            return
+            return _bad_gateway()
         answer = outcome.result
         if not isinstance(answer, dict) or not isinstance(answer.get("statusCode"), int):
             log.warning("%s returned no Lambda proxy answer: %r", route.pool.logical_id, answer)
-            request.answer_json(HTTPStatus.BAD_GATEWAY, {"message": "Internal server error"})
-            return
-        headers: dict[str, list[str]] = {name: [str(value)] for name, value in (answer.get("headers") or {}).items()}
+            return _bad_gateway()
+        headers = {name: [str(value)] for name, value in (answer.get("headers") or {}).items()}
         for name, values in (answer.get("multiValueHeaders") or {}).items():
             headers[name] = [str(value) for value in values]
         body = answer.get("body") or ""
         payload = base64.b64decode(body) if answer.get("isBase64Encoded") else str(body).encode()
-        request.answer(answer["statusCode"], headers, payload)
-
-    def _event(self, request: Handler, *, route: Route, parameters: dict[str, str]) -> dict[str, Any]:
-        url, raw_body = urlsplit(request.path), request.body()
-        multi_headers: dict[str, list[str]] = {}
-        for name, value in request.headers.items():
-            multi_headers.setdefault(name, []).append(value)
-        multi_query: dict[str, list[str]] = {}
-        for name, value in parse_qsl(url.query, keep_blank_values=True):
-            multi_query.setdefault(name, []).append(value)
         try:
-            body: str | None = raw_body.decode() if raw_body else None
-            encoded = False
+            return Reply(payload, answer["statusCode"], headers)
+        except ValueError as error:  # a header value with a line break, which werkzeug refuses to send
+            log.warning("%s answered a header that cannot be sent: %s", route.pool.logical_id, error)
+            return _bad_gateway()
+
+    def _event(self, request: Request, route: Route, parameters: dict[str, str]) -> dict[str, Any]:
+        url, raw_body = urlsplit(request.environ[RAW_PATH]), request_body(request)
+        try:
+            body: str | bytes | None = raw_body.decode() if raw_body else None
         except UnicodeDecodeError:
-            body, encoded = base64.b64encode(raw_body).decode(), True
-        request_id = str(uuid.uuid4())
-        return {
-            "resource": route.resource,
-            "path": url.path,
-            "httpMethod": request.command,
-            "headers": {name: values[-1] for name, values in multi_headers.items()},
-            "multiValueHeaders": multi_headers,
-            "queryStringParameters": {name: values[-1] for name, values in multi_query.items()} or None,
-            "multiValueQueryStringParameters": multi_query or None,
-            "pathParameters": parameters or None,
-            "stageVariables": None,
-            "requestContext": {
-                "resourceId": "local",
-                "resourcePath": route.resource,
-                "httpMethod": request.command,
-                "extendedRequestId": request_id,
-                "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
-                "path": f"/{self._stage}{url.path}",
-                "accountId": ACCOUNT_ID,
-                "protocol": request.request_version,
-                "stage": self._stage,
-                "domainPrefix": "127",
-                "requestTimeEpoch": int(time.time() * 1000),
-                "requestId": request_id,
-                "identity": {"sourceIp": request.client_address[0], "userAgent": request.headers.get("User-Agent")},
-                "domainName": request.headers.get("Host", "127.0.0.1"),
-                "apiId": "local",
-            },
-            "body": body,
-            "isBase64Encoded": encoded,
-        }
+            body = raw_body
+        sent = HttpRequest(
+            request.method,
+            url.path,
+            headers=request.environ[RAW_HEADERS],
+            query=parse_qsl(url.query, keep_blank_values=True),
+            body=body,
+            source_ip=request.remote_addr or "127.0.0.1",
+            protocol=request.environ["SERVER_PROTOCOL"],
+        )
+        return proxy_event(sent, route.resource, parameters, self._stage)
 
 
-def serve(gateway: Gateway, port: int) -> LoopbackServer:
+def _bad_gateway() -> Reply:
+    """API Gateway's answer when the function raised or answered no proxy response."""
+    return json_reply(HTTPStatus.BAD_GATEWAY, {"message": "Internal server error"})
+
+
+class ApiHandler(LoggedHandler):
+    name = "api"
+
+    def make_environ(self) -> dict[str, Any]:
+        # The request as sent: WSGI joins a repeated header with commas and decodes the path; API Gateway does not.
+        environ = super().make_environ()
+        environ[RAW_PATH], environ[RAW_HEADERS] = self.path, list(self.headers.items())
+        return environ
+
+
+def serve(gateway: Gateway, port: int) -> BaseWSGIServer:
     """The API's server, bound to 127.0.0.1:`port` (OSError if taken); `serve_forever` starts it."""
-
-    class ApiHandler(Handler):
-        name = "api"
-
-        def respond(self) -> None:
-            gateway.handle(self)
-
-    return LoopbackServer(("127.0.0.1", port), ApiHandler)
+    return loopback_server(port, wsgi(gateway.answer), ApiHandler)

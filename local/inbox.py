@@ -4,44 +4,17 @@ from __future__ import annotations
 
 import email
 import email.policy
-import functools
 import json
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from html import escape
 from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.ses.models import SESBackend, ses_backends
+from moto.ses.models import ses_backends
 
 _LINK = re.compile(r"https?://\S+")
-_SENDS = ("send_email", "send_raw_email")
-
-
-def _stamped(send: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(send)
-    def sending(*args: Any, **kwargs: Any) -> Any:
-        message = send(*args, **kwargs)
-        message.sent_at = datetime.now(UTC)
-        return message
-
-    return sending
-
-
-@contextmanager
-def sent_times() -> Iterator[None]:
-    """Within the block, each message the local SES accepts keeps the time it was sent (moto keeps none)."""
-    originals = {name: vars(SESBackend)[name] for name in _SENDS}
-    try:
-        for name, send in originals.items():
-            setattr(SESBackend, name, _stamped(send))
-        yield
-    finally:
-        for name, send in originals.items():
-            setattr(SESBackend, name, send)
 
 
 @dataclass(frozen=True)
@@ -52,7 +25,7 @@ class Mail:
     subject: str
     text: str
     html: str
-    sent_at: str | None = None  # ISO-8601 UTC, when the local SES accepted it
+    sent_at: str | None = None  # ISO-8601 UTC, when the local SES accepted it (ses_events.sending_options)
     links: list[str] = field(default_factory=list)  # every link in the text, in order
     # What SES last reported of it ({"status": "delivered", "at": ...}, ses_events.py); None until its first report.
     delivery: dict[str, str] | None = None

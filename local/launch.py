@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,8 +18,9 @@ from typing import Any
 import boto3
 import requests
 
-from local.cloudformation import REGION
-from tools.functions import ROOT
+from tools.template import REGION, ROOT
+
+TEST_STACKS = Path(tempfile.gettempdir()) / "business-accounts-test-stacks"
 
 
 def free_port() -> int:
@@ -34,6 +36,7 @@ class LocalStack:
     aws_endpoint: str
     process: subprocess.Popen[str]
     output: list[str]
+    stacks: Path  # where it says it runs, for `make invoke` (LOCAL_STACKS)
     _new_line: threading.Condition = field(default_factory=threading.Condition)
 
     def wait_for_line(self, text: str, timeout: float = 15) -> str:
@@ -76,7 +79,8 @@ def start_stack(tmp_path: Path, env_vars: dict[str, Any] | None = None, *extra: 
         path = tmp_path / "env.json"
         path.write_text(json.dumps(env_vars))
         command += ["--env-vars", str(path)]
-    process = launch(command)
+    stacks = tmp_path / "stacks"
+    process = launch(command, stacks)
     output: list[str] = []
     deadline = time.monotonic() + 60
     assert process.stdout is not None
@@ -92,6 +96,7 @@ def start_stack(tmp_path: Path, env_vars: dict[str, Any] | None = None, *extra: 
                 f"http://127.0.0.1:{aws_port}",
                 process,
                 output,
+                stacks,
             )
             _keep_reading(stack)
             return stack
@@ -99,9 +104,11 @@ def start_stack(tmp_path: Path, env_vars: dict[str, Any] | None = None, *extra: 
     raise AssertionError("the local stack did not start:\n" + "".join(output))
 
 
-def launch(command: list[str]) -> subprocess.Popen[str]:
-    """A command of the local stack, output merged, in a process group of its own as a terminal would start it."""
+def launch(command: list[str], stacks: Path = TEST_STACKS) -> subprocess.Popen[str]:
+    """A command of the local stack, output merged, in a process group of its own as a terminal would start it;
+    its stacks say they run in `stacks`, never where `make invoke` looks for the developer's own."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    environment["LOCAL_STACKS"] = str(stacks)
     return subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
         command,
         cwd=ROOT,

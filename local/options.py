@@ -1,4 +1,4 @@
-"""What `make run` and `make invoke` read alike: the ports, the env-vars file, and the template as deployed here."""
+"""What `make run` and `make invoke` read alike: the ports, the env-vars file, and one-line start-up errors."""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from local.cloudformation import REGION, Stack
-from tools.functions import template
-
 # Each port: its option, the variable `make` passes it in, and its default (SPEC's local stack).
 PORTS = {"api_port": ("API_PORT", 3000), "lambda_port": ("LAMBDA_PORT", 3001), "aws_port": ("AWS_PORT", 5000)}
 
@@ -21,22 +18,20 @@ class StartupError(Exception):
     """Why the stack (or an invocation) cannot start, in one line that says what to do."""
 
 
-def add_arguments(parser: argparse.ArgumentParser, *ports: str) -> None:
+def add_arguments(parser: argparse.ArgumentParser, *ports: str, defaults: bool = True) -> None:
+    """The ports' options (from `make`'s variables; with `defaults`, SPEC's ports, else None) and --env-vars."""
     for port in ports:
         variable, default = PORTS[port]
         option = "--" + port.replace("_", "-")
-        parser.add_argument(option, type=int, default=int(os.environ.get(variable) or default), help=f"${variable}")
+        given = os.environ.get(variable)
+        value = int(given) if given else (default if defaults else None)
+        parser.add_argument(option, type=int, default=value, help=f"${variable}")
     parser.add_argument(
         "--env-vars",
         type=Path,
         default=os.environ.get("ENV_VARS") or None,
         help="function environment overrides in the `sam local --env-vars` format ($ENV_VARS)",
     )
-
-
-def local_stack(api_port: int) -> Stack:
-    """The template as the local stack deploys it: email links point at the local accept page."""
-    return Stack(template(), REGION, {"AcceptPageUrl": f"http://127.0.0.1:{api_port}/invitations/accept"})
 
 
 def _kind(value: Any) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import multiprocessing
-import os
 import queue
+import signal
 import threading
 import time
 import uuid
@@ -14,15 +14,15 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
-from pathlib import Path
 from typing import Any
 
-from local.cloudformation import Stack
 from local.worker import InstanceSpec, serve
+from tools.functions import functions
+from tools.template import ACCOUNT_ID, Stack
 
 # Instances are forked from a server process that imported only the worker, so each starts clean, and quickly.
-# The server ignores Ctrl-C, and an instance does too from its first line: a terminal sends Ctrl-C to the whole
-# process group, and the stack stops its instances itself, without a traceback each.
+# The server and every instance keep Ctrl-C blocked from their first instruction (Instance), as a terminal sends it
+# to the whole process group: the stack stops its instances itself, without a traceback each.
 _START = multiprocessing.get_context("forkserver")
 _START.set_forkserver_preload(["local.worker"])
 
@@ -46,7 +46,13 @@ class Instance:
         self._process: BaseProcess = _START.Process(
             target=serve, args=(spec, child), name=f"{spec.logical_id}#{spec.number}", daemon=True
         )
-        self._process.start()
+        # Blocked here, Ctrl-C stays blocked in the fork server this starts (its first instance) and in every
+        # instance forked from it: the mask outlives fork and exec, where a handler would come too late.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child.close()
 
     def warm(self) -> None:
@@ -138,94 +144,21 @@ def stop_all(pools: Iterable[FunctionPool], grace_seconds: float = 2.0) -> None:
         instance.stop_by(deadline)
 
 
-def _globals(stack: Stack) -> dict[str, Any]:
-    globals_: dict[str, Any] = stack.template.get("Globals", {}).get("Function", {})
-    return globals_
-
-
-def setting(stack: Stack, function: dict[str, Any], name: str, default: Any = None) -> Any:
-    """A property of a function as SAM reads it: its own, else the template's Globals, else `default`."""
-    return function.get(name, _globals(stack).get(name, default))
-
-
-def declared_variables(stack: Stack, function: dict[str, Any]) -> dict[str, Any]:
-    """The function's environment as the template declares it (Globals, then its own), unresolved."""
-    return {
-        **_globals(stack).get("Environment", {}).get("Variables", {}),
-        **function.get("Environment", {}).get("Variables", {}),
-    }
-
-
-def environment(stack: Stack, function: dict[str, Any], logical_id: str, overrides: dict[str, Any]) -> dict[str, str]:
-    """Globals + the function's own variables, resolved, then the `sam local --env-vars` overrides."""
-    variables = {name: str(stack.resolve(value)) for name, value in declared_variables(stack, function).items()}
-    for scope in ("Parameters", logical_id):  # as sam local: only variables the template declares
-        variables |= {name: str(value) for name, value in overrides.get(scope, {}).items() if name in variables}
-    return variables
-
-
-def ignored_overrides(stack: Stack, overrides: dict[str, Any]) -> list[str]:
-    """What in an env-vars file reaches no function, so that a typo does not pass in silence."""
-    functions = {
-        name: declared_variables(stack, resource["Properties"])
-        for name, resource in stack.template["Resources"].items()
-        if resource["Type"] == "AWS::Serverless::Function"
-    }
-    notes = []
-    for scope, variables in overrides.items():
-        if scope != "Parameters" and scope not in functions:
-            notes.append(f"{scope}: no such function")
-            continue
-        declared = set().union(*functions.values()) if scope == "Parameters" else set(functions[scope])
-        notes += [
-            f"{scope}.{name}: not declared in the template, ignored" for name in variables if name not in declared
-        ]
-    return notes
-
-
-def runtime_environment(stack: Stack, logical_id: str, aws_endpoint: str, memory_mb: int) -> dict[str, str]:
-    """What Lambda itself sets, plus where AWS is: the local emulator."""
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LANG": "C.UTF-8",
-        "TZ": "UTC",
-        "AWS_REGION": stack.region,
-        "AWS_DEFAULT_REGION": stack.region,
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_ENDPOINT_URL": aws_endpoint,
-        "AWS_LAMBDA_FUNCTION_NAME": logical_id,
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on a laptop
-    }
-
-
 def build_pools(
-    stack: Stack, root: Path, aws_endpoint: str, overrides: dict[str, Any], instances: int
+    stack: Stack, aws_endpoint: str, overrides: dict[str, dict[str, str]], instances: int
 ) -> dict[str, FunctionPool]:
-    layers = {
-        name: root / resource["Properties"]["ContentUri"]
-        for name, resource in stack.template["Resources"].items()
-        if resource["Type"] == "AWS::Serverless::LayerVersion"
-    }
+    """A pool for every function of the template, its instances to run with exactly the function's environment."""
     pools = {}
-    for logical_id, resource in stack.template["Resources"].items():
-        if resource["Type"] != "AWS::Serverless::Function":
-            continue
-        function = resource["Properties"]
-        layer_refs = setting(stack, function, "Layers", [])
-        memory = int(setting(stack, function, "MemorySize", 128))
+    for logical_id, function in functions().items():
         spec = InstanceSpec(
             logical_id=logical_id,
-            handler=setting(stack, function, "Handler", "app.lambda_handler"),
-            code_dir=str(root / function["CodeUri"]),
-            layer_dirs=tuple(str(layers[ref["Ref"]]) for ref in layer_refs if ref.get("Ref") in layers),
-            # Lambda's own variables first; the template's (and their overrides) win where both set one.
-            environment=runtime_environment(stack, logical_id, aws_endpoint, memory)
-            | environment(stack, function, logical_id, overrides),
-            memory_mb=memory,
-            timeout_seconds=int(setting(stack, function, "Timeout", 3)),
+            function_arn=f"arn:aws:lambda:{stack.region}:{ACCOUNT_ID}:function:{logical_id}",
+            handler=function.handler,
+            code_dir=str(function.code_dir),
+            layer_dirs=tuple(str(layer) for layer in function.layer_dirs),
+            environment=function.lambda_environment(stack, aws_endpoint, overrides),
+            memory_mb=function.memory_mb,
+            timeout_seconds=function.timeout_seconds,
             number=0,
         )
         pools[logical_id] = FunctionPool(logical_id, spec, instances)

@@ -11,8 +11,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from local.cloudformation import ACCOUNT_ID, REGION, Stack
 from local.pools import FunctionPool
+from tools.functions import events
+from tools.template import ACCOUNT_ID, REGION, Stack
 
 log = logging.getLogger("local")
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
@@ -30,17 +31,16 @@ class Schedule:
 def schedules(stack: Stack, pools: dict[str, FunctionPool]) -> tuple[list[Schedule], list[str]]:
     """The schedules the local stack can keep, and a note for each it cannot (cron expressions)."""
     found, skipped = [], []
-    for logical_id, pool in pools.items():
-        for event_name, event in stack.template["Resources"][logical_id]["Properties"].get("Events", {}).items():
-            if event["Type"] not in ("Schedule", "ScheduleV2"):
-                continue
-            expression = stack.resolve(event["Properties"]["ScheduleExpression"])
-            match = _RATE.match(expression)
-            if not match:
-                skipped.append(f"{logical_id}.{event_name} ({expression}): only rate() runs locally")
-                continue
-            every = int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
-            found.append(Schedule(f"{logical_id}.{event_name}", expression, every, pool))
+    for event in events("Schedule", "ScheduleV2"):
+        if event.function.logical_id not in pools:
+            continue
+        expression = stack.resolve(event.properties["ScheduleExpression"])
+        match = _RATE.match(expression)
+        if not match:
+            skipped.append(f"{event.full_name} ({expression}): only rate() runs locally")
+            continue
+        every = int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
+        found.append(Schedule(event.full_name, expression, every, pools[event.function.logical_id]))
     return found, skipped
 
 

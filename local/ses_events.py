@@ -32,7 +32,8 @@ from moto.events.models import EventPattern
 from moto.ses.models import ses_backends
 from moto.sesv2.responses import SESV2Response
 
-from local.cloudformation import ACCOUNT_ID, Stack
+from tools.functions import events
+from tools.template import ACCOUNT_ID, Stack
 
 if TYPE_CHECKING:
     from local.pools import FunctionPool
@@ -57,12 +58,14 @@ _STATUS = {
 }
 
 
-# --- What the local SES keeps of each email sent: its message tags and configuration set (moto keeps neither) ---
+# --- What the local SES keeps of each email sent: tags, configuration set and time (moto keeps none of them) ---
 
 
 @contextlib.contextmanager
 def sending_options() -> Iterator[None]:
-    """Within the block, each email sent through SES v2 keeps its `EmailTags` and `ConfigurationSetName`."""
+    """Within the block, each email sent through SES v2 keeps its `EmailTags`, its `ConfigurationSetName` and the
+    time it was sent: what its reports and the inbox need, and what moto's SES drops (the one SES patch; its moto
+    internals are held to their shape by tests/integration/test_local_patches.py)."""
     original = SESV2Response.send_email
 
     def send_email(response: SESV2Response) -> str:
@@ -73,6 +76,7 @@ def sending_options() -> Iterator[None]:
             if message.id == message_id:
                 message.tags = {tag["Name"]: tag["Value"] for tag in request.get("EmailTags", [])}
                 message.configuration_set = request.get("ConfigurationSetName")
+                message.sent_at = datetime.now(UTC)
         return answer
 
     SESV2Response.send_email = send_email  # type: ignore[method-assign]
@@ -113,7 +117,7 @@ def destinations(stack: Stack) -> list[Destination]:
     """The template's event destinations that publish to EventBridge's default bus."""
     found = []
     for logical_id in stack.logical_ids("AWS::SES::ConfigurationSetEventDestination"):
-        properties = stack.resolve(stack.template["Resources"][logical_id]["Properties"])
+        properties = stack.properties(logical_id)
         destination = properties["EventDestination"]
         bus = destination.get("EventBridgeDestination", {}).get("EventBusArn", "")
         if destination.get("Enabled") and bus.endswith(f":event-bus/{DEFAULT_BUS}"):
@@ -124,14 +128,11 @@ def destinations(stack: Stack) -> list[Destination]:
 
 def rules(stack: Stack) -> list[Rule]:
     """Every function's EventBridge rule on the default bus, with its pattern as CloudFormation resolves it."""
-    found = []
-    for logical_id in stack.logical_ids("AWS::Serverless::Function"):
-        for event_name, event in stack.template["Resources"][logical_id]["Properties"].get("Events", {}).items():
-            properties = event.get("Properties", {})
-            on_default_bus = properties.get("EventBusName") in (None, DEFAULT_BUS)
-            if event["Type"] in ("EventBridgeRule", "CloudWatchEvent") and on_default_bus:
-                found.append(Rule(logical_id, event_name, stack.resolve(properties["Pattern"])))
-    return found
+    return [
+        Rule(event.function.logical_id, event.name, stack.resolve(event.properties["Pattern"]))
+        for event in events("EventBridgeRule", "CloudWatchEvent")
+        if event.properties.get("EventBusName") in (None, DEFAULT_BUS)
+    ]
 
 
 # --- The mailbox simulator ---

@@ -14,8 +14,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TextIO
 
-from local.cloudformation import ACCOUNT_ID
-from tools.functions import load_module
+from tools.handlers import load_module
 
 
 @dataclass(frozen=True)
@@ -23,6 +22,7 @@ class InstanceSpec:
     """What a process needs to become one instance of a function."""
 
     logical_id: str
+    function_arn: str
     handler: str
     code_dir: str
     layer_dirs: tuple[str, ...]
@@ -118,7 +118,7 @@ def serve(spec: InstanceSpec, connection: Connection) -> None:
         context = Context(
             function_name=spec.logical_id,
             memory_limit_in_mb=spec.memory_mb,
-            invoked_function_arn=f"arn:aws:lambda:{spec.environment['AWS_REGION']}:{ACCOUNT_ID}:function:{spec.logical_id}",
+            invoked_function_arn=spec.function_arn,
             aws_request_id=request_id,
             deadline=time.monotonic() + spec.timeout_seconds,
         )

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools.functions import ROOT
+from tools.template import ROOT, TEMPLATE
 
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
 # Lambda's name for each machine this can run on.
@@ -21,7 +21,7 @@ def host_architecture() -> str:
 def host_build(work: Path) -> Path:
     """The template, with arm64 replaced by this machine's architecture, built into `work`/build (returned)."""
     architecture = host_architecture()
-    text = (ROOT / "template.yaml").read_text(encoding="utf-8").replace("arm64", architecture)
+    text = TEMPLATE.read_text(encoding="utf-8").replace("arm64", architecture)
     (work / "template.yaml").write_text(text, encoding="utf-8")
     command = [
         str(SAM),

@@ -1,8 +1,9 @@
-"""The functions that template.yaml declares, and their handler modules loaded by path as Lambda would."""
+"""The template's functions with its Globals merged once, their events and environment, and their handlers loaded
+by path as Lambda would."""
 
 from __future__ import annotations
 
-import importlib.util
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -12,93 +13,79 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import yaml
-
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = ROOT / "template.yaml"
-
-
-class _CfnLoader(yaml.SafeLoader):
-    """Reads CloudFormation's short tags (!Ref, !Sub, !GetAtt...) as plain {'Fn::...': value} maps."""
-
-
-def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    name = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"  # !Condition is {"Condition": ...}
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-        if suffix == "GetAtt":
-            value = str(value).split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    return {name: value}
-
-
-_CfnLoader.add_multi_constructor("!", _construct_tag)
-
-
-def written_template() -> dict[str, Any]:
-    """template.yaml as written, loops and all."""
-    with TEMPLATE.open(encoding="utf-8") as stream:
-        written: dict[str, Any] = yaml.load(stream, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
-    return written
-
-
-@cache
-def template() -> dict[str, Any]:
-    """template.yaml as CloudFormation sees it after AWS::LanguageExtensions: every Fn::ForEach expanded."""
-    written = written_template()
-    for section in ("Conditions", "Resources", "Outputs"):
-        if section in written:
-            written[section] = _expand_for_each(written[section])
-    return written
-
-
-def _expand_for_each(section: dict[str, Any]) -> dict[str, Any]:
-    """`Fn::ForEach::Name: [Identifier, [values], {fragment}]` -> the fragment once per value, loops nested."""
-    expanded: dict[str, Any] = {}
-    for key, value in section.items():
-        if not key.startswith("Fn::ForEach::"):
-            expanded[key] = value
-            continue
-        identifier, collection, fragment = value
-        for item in collection:
-            expanded |= _expand_for_each(_replace(fragment, identifier, item))
-    return expanded
-
-
-def _replace(node: Any, identifier: str, item: str) -> Any:
-    """`${Identifier}` and `&{Identifier}` in every key and string, and `Ref: Identifier`, become the item."""
-    if isinstance(node, str):
-        alphanumeric = re.sub(r"[^A-Za-z0-9]", "", item)
-        return node.replace(f"${{{identifier}}}", item).replace(f"&{{{identifier}}}", alphanumeric)
-    if isinstance(node, list):
-        return [_replace(element, identifier, item) for element in node]
-    if isinstance(node, dict):
-        if node == {"Ref": identifier}:
-            return item
-        return {_replace(key, identifier, item): _replace(value, identifier, item) for key, value in node.items()}
-    return node
-
-
-def load_module(name: str, path: Path) -> ModuleType:
-    """Import the file at `path` as module `name`, as Lambda imports a handler from its code folder."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+from tools.handlers import load_module
+from tools.template import ROOT, Stack, template, with_globals
 
 
 @dataclass(frozen=True)
 class Function:
+    """An AWS::Serverless::Function: its own properties as written, and its settings with the Globals merged."""
+
     logical_id: str
-    code_dir: Path
-    handler: str
     properties: dict[str, Any]
+    settings: dict[str, Any]
+    layer_dirs: tuple[Path, ...]  # the folders of the template's layers it uses, in order
+
+    @property
+    def code_dir(self) -> Path:
+        return ROOT / self.settings["CodeUri"]
+
+    @property
+    def handler(self) -> str:
+        return str(self.settings.get("Handler", "app.lambda_handler"))
+
+    @property
+    def timeout_seconds(self) -> int:
+        return int(self.settings.get("Timeout", 3))  # Lambda's default
+
+    @property
+    def memory_mb(self) -> int:
+        return int(self.settings.get("MemorySize", 128))
+
+    @property
+    def runtime(self) -> str:
+        return str(self.settings["Runtime"])
+
+    @property
+    def architectures(self) -> list[str]:
+        return list(self.settings.get("Architectures", ["x86_64"]))
+
+    @property
+    def tracing(self) -> str:
+        return "Active" if self.settings.get("Tracing") == "Active" else "PassThrough"
+
+    @property
+    def variables(self) -> dict[str, Any]:
+        """Its environment as the template declares it (Globals, then its own), unresolved."""
+        variables: dict[str, Any] = self.settings.get("Environment", {}).get("Variables", {})
+        return variables
+
+    def environment(self, stack: Stack, overrides: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
+        """Its variables resolved in `stack`, then the `sam local --env-vars` overrides of those it declares."""
+        variables = {name: str(stack.resolve(value)) for name, value in self.variables.items()}
+        for scope in ("Parameters", self.logical_id):  # as sam local: only variables the template declares
+            variables |= {name: value for name, value in (overrides or {}).get(scope, {}).items() if name in variables}
+        return variables
+
+    def lambda_environment(
+        self, stack: Stack, aws_endpoint: str, overrides: dict[str, dict[str, str]] | None = None
+    ) -> dict[str, str]:
+        """What it runs with: what Lambda itself sets (AWS being at `aws_endpoint`), then its own environment."""
+        lambda_sets = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "TZ": "UTC",
+            "AWS_REGION": stack.region,
+            "AWS_DEFAULT_REGION": stack.region,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_ENDPOINT_URL": aws_endpoint,
+            "AWS_LAMBDA_FUNCTION_NAME": self.logical_id,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on a laptop
+        }
+        return lambda_sets | self.environment(stack, overrides)  # the template's win where both set one
 
     @property
     def module_path(self) -> Path:
@@ -110,12 +97,6 @@ class Function:
         unique = f"function_{self.logical_id}"
         return sys.modules.get(unique) or load_module(unique, self.module_path)
 
-    @property
-    def timeout_seconds(self) -> int:
-        """The function's Timeout, its own or the template's Globals (Lambda's default is 3 s)."""
-        globals_ = template().get("Globals", {}).get("Function", {})
-        return int(self.properties.get("Timeout", globals_.get("Timeout", 3)))
-
     def entry_point(self) -> Callable[[dict[str, Any], Any], Any]:
         handler: Callable[[dict[str, Any], Any], Any] = getattr(self.load(), self.handler.rpartition(".")[2])
         return handler
@@ -124,19 +105,45 @@ class Function:
 @cache  # template.yaml is read once; callers read the answer, never change it
 def functions() -> dict[str, Function]:
     resources = template()["Resources"]
-    globals_ = template().get("Globals", {}).get("Function", {})
+    layers = {
+        logical_id: ROOT / resource["Properties"]["ContentUri"]
+        for logical_id, resource in resources.items()
+        if resource["Type"] == "AWS::Serverless::LayerVersion"
+    }
     found = {}
     for logical_id, resource in resources.items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
-        properties = resource["Properties"]
+        settings = with_globals(logical_id)
+        references = [layer.get("Ref") for layer in settings.get("Layers", []) if isinstance(layer, dict)]
         found[logical_id] = Function(
-            logical_id=logical_id,
-            code_dir=ROOT / properties["CodeUri"],
-            handler=properties.get("Handler", globals_.get("Handler", "app.lambda_handler")),
-            properties=properties,
+            logical_id, resource["Properties"], settings, tuple(layers[ref] for ref in references if ref in layers)
         )
     return found
+
+
+@dataclass(frozen=True)
+class FunctionEvent:
+    """One entry of a function's `Events`: its type (Api, ScheduleV2, EventBridgeRule...) and its properties."""
+
+    function: Function
+    name: str
+    type: str
+    properties: dict[str, Any]
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.function.logical_id}.{self.name}"
+
+
+def events(*types: str) -> list[FunctionEvent]:
+    """Every function's events of the given types, in template order."""
+    return [
+        FunctionEvent(function, name, event["Type"], event.get("Properties", {}))
+        for function in functions().values()
+        for name, event in function.properties.get("Events", {}).items()
+        if event["Type"] in types
+    ]
 
 
 @dataclass(frozen=True)
@@ -164,15 +171,8 @@ def _path_pattern(resource: str) -> re.Pattern[str]:
 @cache
 def api_routes() -> list[ApiRoute]:
     """Every API route of the template, literal paths before parameterised ones, as API Gateway prefers."""
-    found = [
-        ApiRoute(
-            event["Properties"]["Method"].upper(),
-            event["Properties"]["Path"],
-            _path_pattern(event["Properties"]["Path"]),
-            function,
-        )
-        for function in functions().values()
-        for event in function.properties.get("Events", {}).values()
-        if event["Type"] == "Api"
-    ]
+    found = []
+    for event in events("Api"):
+        path = event.properties["Path"]
+        found.append(ApiRoute(event.properties["Method"].upper(), path, _path_pattern(path), event.function))
     return sorted(found, key=lambda route: route.resource.count("{"))

@@ -9,12 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local.cloudformation import Stack
-from local.pools import environment, runtime_environment
-from tools.functions import ROOT, template
+from tools.functions import functions
+from tools.template import ROOT, Stack
 
 INSTANCE = ROOT / "tools" / "lambda_instance.py"
-REGION = "eu-west-1"
 # Nothing listens there: a request that escaped the benchmark's stop would fail at once, never reach AWS.
 NOWHERE = "http://127.0.0.1:9"
 # An active, sampled trace, as Lambda sets per invocation; with no daemon the X-Ray SDK's UDP datagrams go nowhere.
@@ -34,9 +32,7 @@ class Handler:
 
 def lambda_environment(logical_id: str, aws_endpoint: str = NOWHERE, **overrides: str) -> dict[str, str]:
     """What Lambda and the template give the function, with tracing on (active, sampled, no daemon)."""
-    stack = Stack(template(), REGION)
-    function = template()["Resources"][logical_id]["Properties"]
-    variables = runtime_environment(stack, logical_id, aws_endpoint, 512) | environment(stack, function, logical_id, {})
+    variables = functions()[logical_id].lambda_environment(Stack(), aws_endpoint)
     variables.pop("POWERTOOLS_TRACE_DISABLED", None)
     variables |= {
         "LAMBDA_TASK_ROOT": "/var/task",

@@ -6,7 +6,7 @@ import sys
 
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
-from tools.functions import functions
+from tools.functions import events
 
 DESCRIPTION = (
     "Registration of business accounts, and the invitations that let a person join an account that already "
@@ -17,9 +17,9 @@ DESCRIPTION = (
 
 def document() -> str:
     merge = OpenAPIMerge(title="Business accounts", version="1.0.0", description=DESCRIPTION, on_conflict="error")
-    for function in functions().values():
-        if any(event["Type"] == "Api" for event in function.properties.get("Events", {}).values()):
-            merge.add_file(function.code_dir / f"{function.handler.rpartition('.')[0]}.py", resolver_name="app")
+    behind_the_api = {event.function.logical_id: event.function for event in events("Api")}
+    for function in behind_the_api.values():
+        merge.add_file(function.module_path, resolver_name="app")
     return merge.get_openapi_json_schema()
 
 

@@ -19,7 +19,8 @@ from local.inbox import latest_token
 from tests.support.ses import COMPLAINED, report
 from tools.events import api_event, load_event
 from tools.functions import ROOT, functions
-from tools.instances import INSTANCE, REGION, lambda_environment
+from tools.instances import INSTANCE, lambda_environment
+from tools.template import REGION
 
 BUILD = ROOT / ".aws-sam" / "build"
 LAYER = "SharedLayer"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -42,9 +44,13 @@ def documented() -> list[Documented]:
     return [Documented(row["event"], row["function"], row["answer"]) for row in rows if row]
 
 
-def make_invoke(function: str, event: Path, *settings: str) -> subprocess.CompletedProcess[str]:
+def make_invoke(
+    function: str, event: Path, *settings: str, stacks: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`make invoke`; with `stacks`, it looks for the running stacks there instead of this checkout's .local/."""
     command = ["make", "--no-print-directory", "invoke", f"FUNCTION={function}", f"EVENT={event}", *settings]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
+    environment = {**os.environ, "LOCAL_STACKS": str(stacks)} if stacks else None
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False, env=environment)  # noqa: S603
 
 
 def ports_of(stack: LocalStack) -> list[str]:
@@ -90,6 +96,44 @@ def test_invoke_handler_that_raises_exits_1_with_lambdas_error_payload(stack: Lo
     assert "RegisterFunction#1 handler raised" in finished.stderr
 
 
+def test_invoke_finds_the_running_stack_by_itself_without_its_ports(stack: LocalStack) -> None:
+    finished = make_invoke("OpenApiFunction", EVENTS / "openapi.json", stacks=stack.stacks)
+
+    assert finished.returncode == 0, finished.stderr
+    assert json.loads(finished.stdout)["statusCode"] == 200
+    assert f"AWS: the local stack on {stack.aws_endpoint}" in finished.stderr
+
+
+def test_invoke_with_two_stacks_running_says_which_settings_choose_one(stack: LocalStack, tmp_path: Path) -> None:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    (announced,) = stack.stacks.glob("*.json")
+    shutil.copy(announced, stacks)
+    other = {"pid": os.getpid(), "api_port": 3100, "lambda_port": 3101, "aws_port": 5100}  # a process that runs
+    (stacks / f"{os.getpid()}.json").write_text(json.dumps(other))
+
+    finished = make_invoke("OpenApiFunction", EVENTS / "openapi.json", stacks=stacks)
+
+    assert finished.returncode == 2
+    (line, _) = finished.stderr.splitlines()  # and make's own line, "Error 2"
+    assert line.startswith("2 local stacks run (make run): say which, with ")
+    api_port, aws_port = ports_of(stack)
+    assert f"{aws_port} {api_port}" in line
+    assert "AWS_PORT=5100 API_PORT=3100" in line
+
+
+def test_invoke_ignores_and_removes_what_a_killed_stack_left(tmp_path: Path) -> None:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    left = stacks / "4194305.json"  # a pid above Linux's highest: no process has it
+    left.write_text(json.dumps({"pid": 4194305, "api_port": 1, "lambda_port": 2, "aws_port": free_port()}))
+
+    finished = make_invoke("OpenApiFunction", EVENTS / "openapi.json", f"AWS_PORT={free_port()}", stacks=stacks)
+
+    assert finished.returncode == 0, finished.stderr
+    assert not left.exists()
+
+
 def test_invoke_without_a_stack_says_so_and_runs_with_the_function_environment_and_demo_data(tmp_path: Path) -> None:
     env_vars = tmp_path / "env.json"
     env_vars.write_text('{"InternalFunction": {"INVITATION_TTL_SECONDS": "120"}}')
@@ -99,6 +143,7 @@ def test_invoke_without_a_stack_says_so_and_runs_with_the_function_environment_a
 
     assert finished.returncode == 0, finished.stderr
     assert "No local stack answers on 127.0.0.1:" in finished.stderr
+    assert "AWS_PORT=" in finished.stderr  # what to pass for a stack on other ports
     invitation = json.loads(json.loads(finished.stdout)["body"])
     expires_in = datetime.fromisoformat(invitation["expires_at"]) - datetime.now(UTC)
     assert 100 <= expires_in.total_seconds() <= 121  # the env-vars file reached the function

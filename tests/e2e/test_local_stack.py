@@ -17,7 +17,7 @@ import boto3
 import pytest
 import requests
 
-from local.__main__ import parse_arguments
+from local.stack import parse_arguments
 from tests.e2e.conftest import LocalStack, group_ends, start_stack, stop_stack
 from tools.functions import ROOT, functions, template
 

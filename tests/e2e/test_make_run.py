@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import requests
 
 from local.__main__ import main
-from tests.e2e.conftest import free_port, group_ends, launch
+from tests.e2e.conftest import free_port, group_ends, launch, start_stack, stop_stack
 from tools.functions import ROOT
 
 
@@ -56,6 +60,106 @@ def test_make_run_ctrl_c_during_start_up_stops_everything_at_once() -> None:
     assert rest.splitlines()[-2:] == ["Stopping...", "Stopped."]
     assert "Traceback" not in rest
     assert group_ends(process)
+
+
+def test_make_run_sigterm_after_a_load_stops_everything_within_seconds(tmp_path: Path) -> None:
+    stack = start_stack(tmp_path)
+    numbers = iter(range(10_000))
+
+    def load(client: int) -> list[int]:
+        with requests.Session() as session:  # each client as a browser would: one session, many requests
+            answers = [session.post(f"{stack.api}/v1/accounts", json=registration(next(numbers)), timeout=30)]
+            answers += [session.get(f"{stack.api}/v1/nowhere", timeout=30) for _ in range(client % 2)]
+            return [answer.status_code for answer in answers]
+
+    with ThreadPoolExecutor(max_workers=8) as clients:
+        statuses = [status for answers in clients.map(load, range(300)) for status in answers]
+    os.killpg(stack.process.pid, signal.SIGTERM)
+    stopping = time.monotonic()
+    exit_code = stack.process.wait(timeout=60)
+    stopped_in = time.monotonic() - stopping
+
+    assert set(statuses) == {201, 403}
+    assert exit_code == 0
+    assert stopped_in < 5, f"{stopped_in:.1f} s from SIGTERM to exit"
+    assert group_ends(stack.process, timeout=5)
+    assert stack.wait_for_line("Stopped.")
+
+
+def registration(number: int) -> dict[str, str]:
+    return {"email": f"load{number}@example.com", "company_name": "Load Ltd"}
+
+
+# Moments after launch, once Python runs the stack's own code: its imports, moto's start, the demo data, the
+# instances' start, and once ready. Ctrl-C while Python itself starts (site, .pth files) is Python's to report.
+MOMENTS = (0.2, 0.5, 1.0, 1.8, 3.0, 4.5)
+# A Ctrl-C that lands in code run by exec() of a string (dataclasses make their methods so) marks the process as
+# interrupted for CPython even once handled: it then ends by SIGINT (-2) instead of 0, and prints nothing more.
+INTERRUPTED = (0, -signal.SIGINT)
+
+
+@pytest.mark.parametrize("seconds", MOMENTS)
+def test_make_run_ctrl_c_at_any_moment_of_start_up_prints_no_traceback(seconds: float) -> None:
+    command = [sys.executable, "-m", "local", "--api-port", str(free_port()), "--lambda-port", str(free_port())]
+    process = launch([*command, "--aws-port", str(free_port())])
+
+    time.sleep(seconds)
+    os.killpg(process.pid, signal.SIGINT)
+    output, _ = process.communicate(timeout=20)
+
+    assert "Traceback" not in output, output
+    assert process.returncode in INTERRUPTED, output
+    assert output.splitlines()[-1:] == ["Stopped."], output
+    assert group_ends(process)
+
+
+@pytest.mark.parametrize("seconds", MOMENTS[:4])
+def test_make_invoke_ctrl_c_at_any_moment_prints_no_traceback(seconds: float) -> None:
+    event = str(ROOT / "events" / "openapi.json")
+    process = launch([sys.executable, "-m", "local.invoke", "OpenApiFunction", "--event", event, "--aws-port", "0"])
+
+    time.sleep(seconds)
+    os.killpg(process.pid, signal.SIGINT)
+    output, _ = process.communicate(timeout=20)
+
+    assert "Traceback" not in output, output
+    assert process.returncode in (*INTERRUPTED, 130), output  # 0: it had answered already
+    assert group_ends(process)
+
+
+def test_make_run_leaves_its_ports_for_make_invoke_while_it_runs(tmp_path: Path) -> None:
+    stack = start_stack(tmp_path)
+
+    (announced,) = stack.stacks.glob("*.json")
+    ports = json.loads(announced.read_text())
+    stop_stack(stack)
+
+    assert ports == {
+        "pid": stack.process.pid,
+        "api_port": int(stack.api.rsplit(":", 1)[1]),
+        "lambda_port": int(stack.lambda_endpoint.rsplit(":", 1)[1]),
+        "aws_port": int(stack.aws_endpoint.rsplit(":", 1)[1]),
+    }
+    assert not announced.exists()
+
+
+RUN_ENVIRONMENT = ROOT / ".venv-run"
+TEST_TOOLS = ("pytest", "xdist", "playwright", "axe_playwright_python", "schemathesis", "hypothesis", "mypy", "ruff")
+
+
+@pytest.mark.skipif(not (RUN_ENVIRONMENT / ".installed").exists(), reason="make test (or make run) creates .venv-run")
+def test_make_run_environment_imports_the_whole_stack_and_holds_no_test_tool() -> None:
+    probe = (
+        "import importlib.util, local.stack, local.invocation; "
+        f"print([name for name in {TEST_TOOLS!r} if importlib.util.find_spec(name)])"
+    )
+
+    found = subprocess.run(  # noqa: S603 - our own environment, fixed arguments
+        [str(RUN_ENVIRONMENT / "bin" / "python"), "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == "[]"
 
 
 BAD_ENV_VARS = {

@@ -12,10 +12,10 @@ from boto3.dynamodb.conditions import Attr
 
 from business_accounts.logic.tokens import token_hash
 from local import emulator
-from local.cloudformation import Stack
 from local.inbox import mails
 from tests.support.environment import REGION, SENDER, TABLE_NAMES
 from tools.functions import template
+from tools.template import Stack
 
 __all__ = ["REGION", "SENDER", "TABLE_NAMES"]  # and the helpers below
 

@@ -7,10 +7,10 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-from local.cloudformation import Stack
 from tests.support.environment import REGION
 from tests.support.events import LambdaContext, load_event
 from tools.functions import functions, template
+from tools.template import Stack
 
 # Each report, by the sample it is made from.
 DELIVERED, DELAYED, COMPLAINED, REJECTED = "ses_delivery", "ses_delivery_delay", "ses_complaint", "ses_reject"

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from local.cloudformation import Stack
 from local.ses_events import destinations, rules
 from tests.support.aws import REGION
 from tests.support.events import load_event
 from tests.support.ses import SAMPLES
 from tools.functions import functions, template
+from tools.template import Stack
 
 RESOURCES: dict[str, Any] = template()["Resources"]
 # The one set the stack's emails go with: the parameter's, when it names one, else the stack's own.

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tools.functions import functions, template, written_template
+from tools.functions import functions
+from tools.template import template, written_template
 
 RESOURCES: dict[str, Any] = template()["Resources"]
 

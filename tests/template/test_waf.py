@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from local.cloudformation import Stack
 from tests.support.aws import REGION
 from tools.functions import ROOT, api_routes, template
+from tools.template import Stack
 
 RESOURCES: dict[str, Any] = template()["Resources"]
 ACL = RESOURCES["PerCallerWebAcl"]

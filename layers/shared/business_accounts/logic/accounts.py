@@ -7,11 +7,11 @@ import json
 
 from business_accounts.logic.issuing import (
     admit,
+    decided_on_fresh_reads,
     email_taken,
     issue,
     new_invitation,
     not_suppressed,
-    decided_on_fresh_reads,
     raced_by_another_email,
     sent_event,
     waiting_on,

@@ -6,12 +6,12 @@ from datetime import datetime
 
 from business_accounts.logic.issuing import (
     admit,
+    decided_on_fresh_reads,
     email_taken,
     issue,
     kept_language,
     new_invitation,
     not_suppressed,
-    decided_on_fresh_reads,
     raced_by_another_email,
     reissue,
     shown,
