@@ -432,3 +432,30 @@ def test_concurrent_provisions_of_one_email_create_one_account_and_answer_every_
     (winner,) = [answer for answer in answers if answer.status == 201]
     assert stored_account_ids() == {winner.body["account_id"]}
     assert emails_to(JANE) == 1
+
+
+# --- One timeline per account, numbered without gaps ---
+
+
+def test_concurrent_changes_of_one_account_get_consecutive_sequence_numbers(
+    api: Api, environments: list[ExecutionEnvironment]
+) -> None:
+    # Given an account whose administrator is active
+    account_id = register_confirmed(api, BOB, "Globex Corp")["account_id"]
+    before = api.get(f"/v1/internal/accounts/{account_id}/events?limit=100").body["items"]
+
+    def invite(number: int) -> Callable[[ExecutionEnvironment], Answer]:
+        return lambda lambda_env: lambda_env.post(
+            f"/v1/internal/accounts/{account_id}/invitations", {"email": f"colleague{number}@example.com"}
+        )
+
+    # When every worker invites a colleague at once: each change writes events on the same timeline
+    answers = together(environments, *(invite(number) for number in range(WORKERS)))
+
+    # Then every change that was answered 201 is on the timeline, numbered on from the last one without gap or twin
+    assert outcomes(answers)[(201, None)] >= 1, [answer.body for answer in answers]
+    assert {code for _, code in outcomes(answers)} <= {None, "CONCURRENT_UPDATE"}
+    items = api.get(f"/v1/internal/accounts/{account_id}/events?limit=100").body["items"]
+    assert [item["sequence"] for item in items] == list(range(1, len(items) + 1))
+    invited = {item["data"]["email"] for item in items[len(before) :] if item["type"] == "invitation.sent"}
+    assert invited == {answer.body["email"] for answer in answers if answer.status == 201}
