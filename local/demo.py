@@ -9,13 +9,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from business_accounts.adapters.keys import (
-    PENDING_SHARD,
     account_key,
     administrator_key,
     ownership_key,
+    pending_shard,
     suppression_key,
 )
-from business_accounts.logic.tokens import new_token, token_hash
+from business_accounts.logic.tokens import random_token, token_hash
 from business_accounts.models.items import (
     Account,
     Administrator,
@@ -100,8 +100,8 @@ class _Tables:
 
     def put_invitation(self, invitation: Invitation) -> None:
         item = _attributes(invitation) | {"ttl": invitation.expires_epoch + self._retention_seconds}
-        if invitation.status is InvitationStatus.PENDING:
-            item["pending_shard"] = PENDING_SHARD  # the cleanup's sparse index holds pending invitations only
+        if invitation.status is InvitationStatus.PENDING:  # the cleanup's sparse index holds pending invitations only
+            item["pending_shard"] = pending_shard(invitation.token_hash)
         self._invitations.put_item(Item=item)
 
 
@@ -112,7 +112,7 @@ def _attributes(item: Item) -> dict[str, Any]:
 def _invitation(account: Account, demo: DemoInvitation, now: datetime, lifetime: timedelta) -> Invitation:
     expires_at = now + timedelta(days=demo.expires_in_days)
     return Invitation(
-        token_hash=token_hash(demo.token or new_token()),
+        token_hash=token_hash(demo.token or random_token()),
         invitation_id=demo.invitation_id or sortable_id("inv"),
         account_id=account.account_id,
         company_name=account.company_name,

@@ -57,9 +57,28 @@ class LocalStack:
         mails: list[dict[str, Any]] = self.get("/_local/inbox.json").json()
         return mails
 
-    def last_token(self, to: str) -> str:
-        mail = next(mail for mail in self.inbox() if to in mail["to"])
-        return str(mail["text"].split("#token=", 1)[1].split()[0])
+    def mail_to(self, to: str, count: int = 1, timeout: float = 15) -> dict[str, Any]:
+        """The newest email to `to` once `count` have come (the outbox mails after the answer, within a second)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            mails = [mail for mail in self.inbox() if to in mail["to"]]
+            if len(mails) >= count or time.monotonic() > deadline:
+                assert len(mails) >= count, f"{len(mails)} email(s) to {to} after {timeout} s, not {count}"
+                return mails[0]
+            time.sleep(0.1)
+
+    def last_token(self, to: str, count: int = 1) -> str:
+        """The link's token in the newest email to `to`, once `count` emails have come to it."""
+        return str(self.mail_to(to, count)["text"].split("#token=", 1)[1].split()[0])
+
+    def bus_events(self, account_id: str, count: int, timeout: float = 15) -> list[dict[str, Any]]:
+        """The account's events on the bus, oldest first, once `count` have come (`/_local/events.json`)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [e for e in self.get("/_local/events.json").json() if e["detail"]["account_id"] == account_id]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.2)
 
     def lambda_client(self) -> Any:
         return boto3.client(

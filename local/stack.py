@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-from local import demo, gateway, inbox, lambda_api, options, schedules, ses_events
+from local import bus_view, demo, gateway, inbox, lambda_api, options, schedules, ses_events, streams
 from local.deployed import ignored_overrides, local_stack
 from local.emulator import Emulator
 from local.options import StartupError
@@ -53,7 +53,11 @@ def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], r
     running.callback(emulator.stop)
     pools = build_pools(stack, emulator.endpoint, overrides, arguments.instances)
     running.callback(stop_all, pools.values())
-    api_gateway = gateway.Gateway(stack, pools, lambda method, path: inbox.page(stack.region, method, path))
+    api_gateway = gateway.Gateway(
+        stack,
+        pools,
+        lambda method, path: inbox.page(stack.region, method, path) or bus_view.page(stack.region, method, path),
+    )
     api = options.bind("api_port", arguments.api_port, lambda port: gateway.serve(api_gateway, port))
     running.callback(api.server_close)
     lambda_server = options.bind("lambda_port", arguments.lambda_port, lambda p: lambda_api.serve(pools, p))
@@ -70,10 +74,11 @@ def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], r
     schedules.start(found, stop_schedules, arguments.schedule_rate_factor)
     reports = ses_events.Reports(stack, pools, delay_seconds=arguments.ses_report_delay)
     ses_events.start(reports, stop_schedules)
+    readers = streams.start(stack, emulator, pools, stop_schedules)
 
     for route in gateway.routes(pools):
         print(f"  {route.method:6} {api_url}{route.resource} -> {route.pool.logical_id}")
-    print(f"API             {api_url}   inbox: {api_url}/_local/inbox")
+    print(f"API             {api_url}   inbox: {api_url}/_local/inbox   bus: {api_url}/_local/events")
     print(f"Lambda API      http://127.0.0.1:{arguments.lambda_port} ({', '.join(pools)})")
     for schedule in found:
         period = schedule.every_seconds * arguments.schedule_rate_factor
@@ -84,6 +89,8 @@ def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], r
         targets = ", ".join(rule.name for rule in reports.rules) or "no rule"
         types = ", ".join(sorted(destination.event_types))
         print(f"SES reports     {destination.configuration_set} ({types}) -> default bus -> {targets}")
+    for line in readers:
+        print(f"Stream          {line}")
     for note in ignored_overrides(overrides):
         print(f"env-vars        {note}")
     bound = RunningStack(os.getpid(), api.server_address[1], lambda_server.server_address[1], emulator.port)

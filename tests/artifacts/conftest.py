@@ -13,8 +13,7 @@ import pytest
 from local.emulator import Emulator
 from tools.build import SAM, host_architecture
 from tools.functions import ROOT, template
-from tools.instances import REGION
-from tools.template import Stack
+from tools.template import REGION, Stack
 
 # The interpreter the project's venv was made from: a venv of it holds pip and nothing else, as a CI image's Python.
 BASE_PYTHON = Path(sys.base_prefix) / "bin" / "python3.13"

@@ -20,7 +20,8 @@ import pytest
 from local.inbox import latest_token
 from tools.events import api_event
 from tools.functions import ROOT
-from tools.instances import NOWHERE, REGION, lambda_environment
+from tools.instances import NOWHERE, lambda_environment
+from tools.template import REGION
 
 INSTANCE = ROOT / "tools" / "snapshot_instance.py"
 TOKEN = "container-credentials-token"

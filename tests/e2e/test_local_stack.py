@@ -59,9 +59,39 @@ def test_local_stack_story_register_pending_join_inbox_accept(stack: LocalStack)
     assert account["administrators"] == [{"email": email, "state": "active"}]
 
 
-def test_local_stack_join_within_cooldown_answers_429_with_retry_after(stack: LocalStack) -> None:
+def test_local_stack_timeline_and_bus_tell_provision_join_accept_in_order(stack: LocalStack) -> None:
+    # Given sales provisions an account (its email leaves through the outbox, from the events table's stream)
     email = new_email()
     account_id = provision(stack, email)
+    stack.mail_to(email)
+
+    # When the person asks for a fresh invitation and accepts it
+    assert stack.post(f"/v1/accounts/{account_id}/join", {"email": email}).status_code == 202
+    assert stack.post("/v1/invitations/accept", {"token": stack.last_token(email, count=2)}).status_code == 200
+
+    # Then the timeline tells it in order, numbered 1..n (SES's reports of each email in between) ...
+    items = stack.get(f"/v1/internal/accounts/{account_id}/events?limit=100").json()["items"]
+    changes = [item["type"] for item in items if item["type"] != "invitation.delivery"]
+    assert changes == [
+        "account.created",
+        "invitation.sent",
+        "invitation.superseded",
+        "invitation.sent",
+        "invitation.accepted",
+    ]
+    assert [item["sequence"] for item in items] == list(range(1, len(items) + 1))
+    # ... and the same events reach the stack's bus within seconds, in the same order
+    on_the_bus = stack.bus_events(account_id, count=len(items))
+    assert [event["detail"]["event_id"] for event in on_the_bus][: len(items)] == [item["event_id"] for item in items]
+    assert {event["source"] for event in on_the_bus} == {"business-accounts"}
+    assert all(event["detail-type"] == event["detail"]["type"] for event in on_the_bus)
+    assert account_id in stack.get("/_local/events").text
+
+
+def test_local_stack_join_within_cooldown_answers_429_with_retry_after(stack: LocalStack) -> None:
+    email = new_email()
+    account_id = provision(stack, email)  # the back office's email: Join's own budget is untouched
+    assert stack.post(f"/v1/accounts/{account_id}/join", {"email": email}).status_code == 202
 
     answer = stack.post(f"/v1/accounts/{account_id}/join", {"email": email})
 
@@ -96,7 +126,10 @@ def test_local_stack_concurrent_registrations_of_one_email_make_one_account(stac
         )
 
     statuses = sorted(answer.status_code for answer in answers)
-    assert statuses == [201] + [409] * 7
+    assert statuses == [201] + [429] * 7  # one unverified claim; the others would mail it again within its cooldown
+    (registered,) = [answer.json() for answer in answers if answer.status_code == 201]
+    assert stack.get(f"/v1/internal/accounts/{registered['account_id']}").status_code == 200
+    assert len([mail for mail in stack.inbox() if email in mail["to"]]) <= 1
     instances = {line.split()[0] for line in stack.output if line.startswith("RegisterFunction#")}
     assert len(instances) > 1, "concurrent requests should run in parallel instances"
 
@@ -141,6 +174,7 @@ def test_local_stack_env_vars_override_and_fast_schedule_take_effect(tmp_path: P
         account_id = answer.json()["account_id"]
         again = stack.post(f"/v1/internal/accounts/{account_id}/invitations", {"email": email})
         assert again.status_code == 201  # no cooldown for the internal function alone
+        assert stack.post(f"/v1/accounts/{account_id}/join", {"email": email}).status_code == 202
         joined = stack.post(f"/v1/accounts/{account_id}/join", {"email": email})
         assert joined.status_code == 429  # the join function kept its 60-second cooldown
         notes = [line for line in stack.output if line.startswith("env-vars")]
@@ -247,7 +281,7 @@ def test_local_stack_inbox_shows_each_email_time_recipient_and_link(stack: Local
     before = datetime.now(UTC).replace(microsecond=0)
     provision(stack, email)
 
-    mail = next(mail for mail in stack.inbox() if mail["to"] == [email])
+    mail = stack.mail_to(email)
     page = stack.get("/_local/inbox").text
 
     assert before <= datetime.fromisoformat(mail["sent_at"]) <= datetime.now(UTC)
