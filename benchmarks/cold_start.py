@@ -47,6 +47,8 @@ FIRST_EVENTS = {
     "InternalFunction": "provision",
     "CleanupFunction": "cleanup_schedule",
     "DeliveryEventsFunction": "ses_delivery",
+    "InvitationMailFunction": "invitation_mail",
+    "EventsPublisherFunction": "events_publisher",
 }
 _BASELINES = {
     BARE_BOTO3: (

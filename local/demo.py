@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -15,7 +16,8 @@ from business_accounts.adapters.keys import (
     pending_shard,
     suppression_key,
 )
-from business_accounts.logic.tokens import random_token, token_hash
+from business_accounts.adapters.kms import KmsMinter
+from business_accounts.logic.tokens import token_hash
 from business_accounts.models.items import (
     Account,
     Administrator,
@@ -42,8 +44,9 @@ class DemoInvitation(_Demo):
     email: Email
     expires_in_days: int
     status: Literal[InvitationStatus.PENDING, InvitationStatus.EXPIRED] = InvitationStatus.PENDING
-    token: str | None = None
+    token: str | None = None  # else minted from its id with the stack's key, as the outbox mints it
     invitation_id: str | None = None
+    mailed: bool = True  # False: its email is still due (the outbox's sample event sends it)
 
 
 class DemoAccount(_Demo):
@@ -109,11 +112,14 @@ def _attributes(item: Item) -> dict[str, Any]:
     return item.model_dump(mode="json", exclude_none=True)
 
 
-def _invitation(account: Account, demo: DemoInvitation, now: datetime, lifetime: timedelta) -> Invitation:
+def _invitation(
+    account: Account, demo: DemoInvitation, now: datetime, lifetime: timedelta, mint: Callable[[str], str]
+) -> Invitation:
     expires_at = now + timedelta(days=demo.expires_in_days)
+    invitation_id = demo.invitation_id or sortable_id("inv")
     return Invitation(
-        token_hash=token_hash(demo.token or random_token()),
-        invitation_id=demo.invitation_id or sortable_id("inv"),
+        token_hash=token_hash(demo.token or mint(invitation_id)),
+        invitation_id=invitation_id,
         account_id=account.account_id,
         company_name=account.company_name,
         created_via=account.created_via,
@@ -122,12 +128,19 @@ def _invitation(account: Account, demo: DemoInvitation, now: datetime, lifetime:
         created_at=expires_at - lifetime,
         expires_at=expires_at,
         expires_epoch=int(expires_at.timestamp()),
-        delivery=Delivery.sent(expires_at - lifetime),
+        delivery=Delivery.sent(expires_at - lifetime) if demo.mailed else None,
     )
 
 
-def seed(dynamodb: Any, stack: Stack, path: Path = DEMO) -> str:
-    """Write the demo data through `dynamodb` (a boto3 resource); a line for the start-up banner."""
+def minter(kms: Any, stack: Stack) -> Callable[[str], str]:
+    """Tokens as the stack mints them: the HMAC of an invitation's id under the template's one KMS key."""
+    (key,) = stack.logical_ids("AWS::KMS::Key")
+    return KmsMinter(lambda: kms, key_id=stack.get_att(key, "Arn"))
+
+
+def seed(dynamodb: Any, mint: Callable[[str], str], stack: Stack, path: Path = DEMO) -> str:
+    """Write the demo data through `dynamodb` (a boto3 resource), tokens minted by `mint` where a sample names
+    none (so that the outbox's link is the one a sample accepts); a line for the start-up banner."""
     demo = Demo.model_validate_json(path.read_text(encoding="utf-8"))
     tables = _Tables(dynamodb, stack)
     now = datetime.now(UTC).replace(microsecond=0)
@@ -143,7 +156,7 @@ def seed(dynamodb: Any, stack: Stack, path: Path = DEMO) -> str:
         for email in demo_account.administrators:
             tables.put_administrator(account, email)
         for demo_invitation in demo_account.invitations:
-            invitation = _invitation(account, demo_invitation, now, lifetime)
+            invitation = _invitation(account, demo_invitation, now, lifetime, mint)
             tables.put_invitation(invitation)
             tables.put_administrator(account, invitation.email, invitation)
     for demo_suppression in demo.suppressions:

@@ -70,13 +70,13 @@ def running_stack(stack: Stack, aws_port: int) -> str | None:
 def _fresh_aws(stack: Stack, running: contextlib.ExitStack) -> str:
     """An emulator of this invocation's own, with the demo data; its endpoint."""
     # Imported here: moto takes half a second to import, which an invocation against a running stack saves.
-    from local.demo import seed  # noqa: PLC0415
+    from local.demo import minter, seed  # noqa: PLC0415
     from local.emulator import Emulator  # noqa: PLC0415
 
     emulator = Emulator(stack, 0)
     running.callback(emulator.stop)
     emulator.start()
-    seed(emulator.resource("dynamodb"), stack)
+    seed(emulator.resource("dynamodb"), minter(emulator.client("kms"), stack), stack)
     return emulator.endpoint
 
 

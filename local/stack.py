@@ -64,7 +64,8 @@ def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], r
     running.callback(lambda_server.server_close)
 
     print(f"AWS (moto)      {emulator.endpoint}: {', '.join(emulator.start())}", flush=True)
-    print(f"Demo data       {demo.seed(emulator.resource('dynamodb'), stack)} (docs/local.md)", flush=True)
+    seeded = demo.seed(emulator.resource("dynamodb"), demo.minter(emulator.client("kms"), stack), stack)
+    print(f"Demo data       {seeded} (docs/local.md)", flush=True)
     warm_all(pools.values())
     running.callback(serve_in_thread(api, "api"))
     running.callback(serve_in_thread(lambda_server, "lambda"))

@@ -105,10 +105,13 @@ def api(runtime: Services) -> Api:
 
 @pytest.fixture
 def calls(runtime: Services) -> CallCounter:
-    """Counts the DynamoDB and SES calls the service makes (the idempotency store's too: it shares the client)."""
+    """Counts the DynamoDB, SES, KMS and EventBridge calls the service makes (the idempotency store's too: it shares
+    the DynamoDB client)."""
     from tests.support.aws import CallCounter
 
     counter = CallCounter()
     counter.attach(dynamodb_client())
     counter.attach(sesv2_client())
+    counter.attach(kms_client())
+    counter.attach(events_client())
     return counter

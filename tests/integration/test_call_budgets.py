@@ -1,9 +1,15 @@
-"""The data design's access budgets: how many AWS calls each request makes, counted with botocore hooks."""
+"""The data design's access budgets (docs/design.md, "Budgets"): how many AWS calls each request makes, and what
+its events add, counted with botocore hooks.
+
+The request path is counted alone: the stream's consumers (the outbox's email, the bus) run when the test drains
+the stream, and are counted apart, as they run apart when deployed.
+"""
 
 from __future__ import annotations
 
 import pytest
 
+from business_accounts.logic.services import Services
 from tests.support.api import Api
 from tests.support.aws import CallCounter, sent_emails
 from tests.support.events import LambdaContext
@@ -11,42 +17,62 @@ from tests.support.fakes import FakeClock
 from tests.support.story import JANE, provision
 from tools.functions import functions
 
+@pytest.fixture
+def api(runtime: Services) -> Api:
+    """The request path alone: the test drains the stream itself."""
+    return Api(drain=False)
 
-def test_register_new_email_makes_one_transaction_and_no_read(api: Api, calls: CallCounter) -> None:
+
+def settled(api: Api, calls: CallCounter) -> None:
+    """What the requests so far asked of the stream's consumers is done, and the counts start again."""
+    api.stream.drain()
+    calls.reset()
+
+
+def test_register_new_email_mints_once_and_makes_one_transaction_and_one_read(api: Api, calls: CallCounter) -> None:
     answer = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME"})
 
     assert answer.status == 201
-    assert calls.of("dynamodb") == {"dynamodb.TransactWriteItems": 1}
+    assert calls.of("dynamodb") == {"dynamodb.Query": 1, "dynamodb.TransactWriteItems": 1}
+    assert calls.of("kms") == {"kms.GenerateMac": 1}
+    assert calls.of("sesv2") == {}  # the outbox's, after the answer
 
 
 def test_register_taken_email_builds_the_409_from_at_most_two_reads(api: Api, calls: CallCounter) -> None:
     provision(api)
-    calls.reset()
+    settled(api, calls)
 
     answer = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME"})
 
     assert answer.code == "PENDING_INVITATION"
     reads = calls.of("dynamodb")
-    assert reads.pop("dynamodb.TransactWriteItems") == 1
     assert set(reads) <= {"dynamodb.GetItem", "dynamodb.Query"}
     assert sum(reads.values()) <= 2
 
 
-def test_accept_makes_one_consistent_read_and_one_transaction(api: Api, calls: CallCounter) -> None:
+def test_provision_makes_one_read_and_one_transaction(api: Api, calls: CallCounter) -> None:
     provision(api)
+
+    assert calls.of("dynamodb") == {"dynamodb.Query": 1, "dynamodb.TransactWriteItems": 1}
+    assert calls.of("kms") == {"kms.GenerateMac": 1}
+
+
+def test_accept_makes_one_consistent_read_the_head_and_one_transaction(api: Api, calls: CallCounter) -> None:
+    provision(api)
+    settled(api, calls)
     token = sent_emails()[-1].token
-    calls.reset()
 
     answer = api.post("/v1/invitations/accept", {"token": token})
 
     assert answer.status == 200
-    assert calls.of("dynamodb") == {"dynamodb.GetItem": 1, "dynamodb.TransactWriteItems": 1}
+    assert calls.of("dynamodb") == {"dynamodb.GetItem": 2, "dynamodb.TransactWriteItems": 1}  # the token, the head
+    assert calls.of("kms") == {}
 
 
 def test_preview_makes_at_most_two_reads(api: Api, calls: CallCounter) -> None:
     provision(api)
+    settled(api, calls)
     token = sent_emails()[-1].token
-    calls.reset()
 
     assert api.post("/v1/invitations/preview", {"token": token}).status == 200
     assert set(calls.of("dynamodb")) <= {"dynamodb.GetItem", "dynamodb.Query"}
@@ -54,13 +80,13 @@ def test_preview_makes_at_most_two_reads(api: Api, calls: CallCounter) -> None:
 
 
 @pytest.mark.parametrize("route", ["join", "resend", "renew"])
-def test_sending_routes_make_at_most_three_dynamodb_calls_and_one_ses_call(
+def test_sending_routes_read_twice_mint_once_and_write_once_and_leave_the_email_to_the_outbox(
     api: Api, calls: CallCounter, clock: FakeClock, route: str
 ) -> None:
     account_id = provision(api)["account_id"]
+    settled(api, calls)
     token = sent_emails()[-1].token
     clock.advance(seconds=61)
-    calls.reset()
 
     if route == "join":
         answer = api.post(f"/v1/accounts/{account_id}/join", {"email": JANE})
@@ -70,8 +96,58 @@ def test_sending_routes_make_at_most_three_dynamodb_calls_and_one_ses_call(
         answer = api.post("/v1/invitations/renew", {"token": token})
 
     assert answer.status == 202, answer.body
-    assert calls.total("dynamodb") <= 3
+    dynamodb = calls.of("dynamodb")
+    assert dynamodb.pop("dynamodb.TransactWriteItems") == 1
+    assert dynamodb.pop("dynamodb.Query") == 1
+    assert dynamodb == {"dynamodb.GetItem": 2 if route == "renew" else 1}  # the head (renew: the token first)
+    assert calls.of("kms") == {"kms.GenerateMac": 1}
+    assert calls.of("sesv2") == {}
+
+
+def test_resend_with_nothing_to_send_makes_the_same_calls_but_the_head_and_the_key(
+    api: Api, calls: CallCounter
+) -> None:
+    answer = api.post("/v1/invitations/resend", {"email": "nobody@example.com"})
+
+    assert answer.status == 202
+    assert calls.of("dynamodb") == {"dynamodb.Query": 1, "dynamodb.TransactWriteItems": 1}
+    assert calls.of("kms") == {}
+
+
+def test_the_outbox_sends_each_email_with_three_reads_one_mac_and_two_writes(api: Api, calls: CallCounter) -> None:
+    provision(api)
+    calls.reset()
+
+    api.stream.drain()
+
     assert calls.of("sesv2") == {"sesv2.SendEmail": 1}
+    assert calls.of("kms") == {"kms.GenerateMac": 1}  # the link again, from the invitation's id
+    assert calls.of("dynamodb") == {
+        "dynamodb.Query": 1,  # the email's record
+        "dynamodb.GetItem": 2,  # the invitation, and the head to number `invitation.delivery`
+        "dynamodb.TransactWriteItems": 1,  # delivery `sent` with its event
+        "dynamodb.UpdateItem": 1,  # the ownership's copy
+    }
+
+
+def test_the_bus_takes_up_to_ten_events_per_call(api: Api, calls: CallCounter) -> None:
+    for number in range(4):
+        provision(api, f"person{number}@example.com")
+    calls.reset()
+
+    api.stream.drain()
+
+    # 4 accounts x (account.created, invitation.sent, then invitation.delivery from the outbox): one event of each
+    # account per call, to keep each account's order
+    assert calls.of("events") == {"events.PutEvents": 3}
+
+
+def test_the_timeline_is_one_query_per_page(api: Api, calls: CallCounter) -> None:
+    account_id = provision(api)["account_id"]
+    settled(api, calls)
+
+    assert api.get(f"/v1/internal/accounts/{account_id}/events?limit=2").status == 200
+    assert calls.of("dynamodb") == {"dynamodb.Query": 1}
 
 
 def test_cleanup_reads_grow_with_expired_invitations_not_with_the_table(
@@ -82,8 +158,8 @@ def test_cleanup_reads_grow_with_expired_invitations_not_with_the_table(
     clock.advance(days=8)
     for number in range(40):
         provision(api, f"fresh{number}@example.com")
+    settled(api, calls)
     cleanup = functions()["CleanupFunction"].entry_point()
-    calls.reset()
 
     result = cleanup(
         {"source": "aws.scheduler", "detail-type": "Scheduled Event", "detail": {}},
@@ -92,7 +168,9 @@ def test_cleanup_reads_grow_with_expired_invitations_not_with_the_table(
 
     assert result == {"expired": 5, "remaining": False}
     assert "dynamodb.Scan" not in calls.of("dynamodb")
-    assert calls.of("dynamodb") == {"dynamodb.Query": 1, "dynamodb.UpdateItem": 5}
+    shards = calls.of("dynamodb")["dynamodb.Query"]
+    assert shards == 17  # each of the 16 shards of pending-by-expiry and the shard of before them, once
+    assert calls.of("dynamodb") == {"dynamodb.Query": shards, "dynamodb.GetItem": 5, "dynamodb.TransactWriteItems": 5}
 
 
 @pytest.mark.parametrize("query", ["", "?status=accepted", "?status=pending&limit=5"])
@@ -101,12 +179,14 @@ def test_listing_makes_at_most_two_dynamodb_calls_whatever_the_history(
 ) -> None:
     # Given an account with a long history: 30 colleagues invited, each invitation superseded twice
     account_id = provision(api)["account_id"]
+    api.stream.drain()
+    assert api.post("/v1/invitations/accept", {"token": sent_emails()[-1].token}).status == 200
     for number in range(30):
         for _ in range(3):
             clock.advance(minutes=2)
             invited = api.post(f"/v1/internal/accounts/{account_id}/invitations", {"email": f"c{number}@example.com"})
             assert invited.status == 201, invited.body
-    calls.reset()
+    settled(api, calls)
 
     # When a page is listed, filtered or not
     answer = api.get(f"/v1/internal/accounts/{account_id}/invitations{query}")

@@ -11,20 +11,26 @@ from typing import Any
 
 import pytest
 
+from business_accounts.logic.issuing import sent_event
 from business_accounts.logic.services import Services
 from business_accounts.logic.store import Issue
-from business_accounts.logic.tokens import new_token, token_hash
+from business_accounts.logic.tokens import random_token, token_hash
+from business_accounts.models.events import Actor
 from business_accounts.models.items import Account, Invitation, MailLog, Suppression
-from business_accounts.models.types import CreatedVia, InvitationStatus, normalise_email, sortable_id
+from business_accounts.models.types import Budget, CreatedVia, InvitationStatus, normalise_email, sortable_id
+from tests.support.api import StreamOf
 from tests.support.aws import sent_emails
 from tests.support.events import EVENTS, LambdaContext, load_event
 from tests.support.fakes import FakeClock
 from tests.support.ses import rules_matching
 from tools.functions import Function, functions
+from tools.streams import consumers
 
 SAMPLES = sorted(path.stem for path in EVENTS.glob("*.json"))
 API_SAMPLES = [name for name in SAMPLES if "httpMethod" in load_event(name)]
 SES_SAMPLES = [name for name in SAMPLES if load_event(name).get("source") == "aws.ses"]
+# A stream's batch reaches every consumer whose filter takes it: the sample says which one it is for.
+STREAM_SAMPLES = {"invitation_mail": "InvitationMailFunction", "events_publisher": "EventsPublisherFunction"}
 SCHEDULE_TYPES = ("Schedule", "ScheduleV2")
 ID_PATTERNS = {
     "account_id": re.compile(r"^acc_[0-9A-HJKMNP-TV-Z]{26}$"),
@@ -81,7 +87,7 @@ def target(event: dict[str, Any]) -> Function:
 
 def invoke(name: str) -> Any:
     event = load_event(name)
-    function = target(event)
+    function = functions()[STREAM_SAMPLES[name]] if name in STREAM_SAMPLES else target(event)
     return function.entry_point()(event, LambdaContext(function_name=function.logical_id))
 
 
@@ -114,7 +120,7 @@ def seed(
     )
     expires_at = now + timedelta(seconds=runtime.settings.invitation_ttl_seconds)
     invitation = Invitation(
-        token_hash=token_hash(token or new_token()),
+        token_hash=token_hash(token or random_token()),
         invitation_id=invitation_id or sortable_id("inv"),
         account_id=account.account_id,
         company_name=account.company_name,
@@ -124,12 +130,13 @@ def seed(
         created_at=now,
         expires_at=expires_at,
     )
-    mailed = MailLog(email=email, sent_at=(int(now.timestamp()),), version=1)
+    mailed = MailLog(email=email, budget=Budget.BACK_OFFICE, sent_at=(int(now.timestamp()),), version=1)
     runtime.store.issue(
         Issue(
             invitation=invitation,
-            mail_before=MailLog(email=email),
+            mail_before=MailLog(email=email, budget=Budget.BACK_OFFICE),
             mail_after=mailed,
+            events=(sent_event(invitation, actor=Actor.SALES, reason="provisioning", budget=Budget.BACK_OFFICE),),
             new_account=account,
         )
     )
@@ -182,7 +189,7 @@ def sample_invitation(runtime: Services, clock: FakeClock) -> None:
 
 
 def suppressed_email(runtime: Services, clock: FakeClock) -> None:
-    runtime.store.suppress(Suppression(email=path_parameter("lift_suppression", "email"), at=clock()))
+    runtime.store.suppress(Suppression(email=path_parameter("lift_suppression", "email"), at=clock()), None)
 
 
 def overdue_invitation(runtime: Services, clock: FakeClock) -> None:
@@ -207,6 +214,7 @@ SEEDED: dict[str, Scenario] = {
     "get_account": Scenario(sample_account("get_account"), 200),
     "invite": Scenario(sample_account("invite", "invited_by"), 201),
     "list_invitations": Scenario(sample_account("list_invitations"), 200),
+    "list_events": Scenario(sample_account("list_events"), 200),
     "revoke": Scenario(sample_invitation, 204),
     "lift_suppression": Scenario(suppressed_email, 204),
 }
@@ -228,6 +236,7 @@ EMPTY: dict[str, tuple[int, str | None]] = {
     "get_account": (404, "NOT_FOUND"),
     "invite": (404, "NOT_FOUND"),
     "list_invitations": (404, "NOT_FOUND"),
+    "list_events": (404, "NOT_FOUND"),
     "revoke": (404, "INVITATION_NOT_FOUND"),
     "lift_suppression": (204, None),  # lifting what is not there is not an error
 }
@@ -245,8 +254,8 @@ def answer_of(raw: dict[str, Any]) -> tuple[int, Any]:
 
 
 def test_samples_cover_every_operation() -> None:
-    assert set(SAMPLES) == {*SEEDED, *SES_SAMPLES, "cleanup_schedule"}
-    assert set(SAMPLES) == {*EMPTY, *SES_SAMPLES, "cleanup_schedule"}
+    assert set(SAMPLES) == {*SEEDED, *SES_SAMPLES, *STREAM_SAMPLES, "cleanup_schedule"}
+    assert set(SAMPLES) == {*EMPTY, *SES_SAMPLES, *STREAM_SAMPLES, "cleanup_schedule"}
 
 
 def test_every_api_route_in_the_template_has_a_sample_event() -> None:
@@ -327,6 +336,7 @@ def test_join_sample_sends_the_invitation_to_its_email(runtime: Services, clock:
     SEEDED["join"].given(runtime, clock)
 
     invoke("join")
+    StreamOf().drain()  # the outbox sends it from the stream
 
     assert [set(mail.to) for mail in sent_emails()] == [{body_of("join")["email"]}]
 
@@ -386,6 +396,64 @@ def test_cleanup_schedule_sample_expires_overdue_invitations(runtime: Services, 
 
 def test_cleanup_schedule_sample_on_empty_tables_expires_nothing(runtime: Services) -> None:
     assert invoke("cleanup_schedule") == {"expired": 0, "remaining": False}
+
+
+# --- The stream samples: a batch of the events table's stream, as its consumers get it (events/<consumer>.json) ---
+
+
+def test_every_stream_consumer_of_the_template_has_a_sample_event_its_filter_takes() -> None:
+    by_function = {consumer.function: consumer for consumer in consumers()}
+
+    assert set(STREAM_SAMPLES.values()) == set(by_function)
+    for name, function in STREAM_SAMPLES.items():
+        records = load_event(name)["Records"]
+        assert records
+        assert all(by_function[function].wants(record) for record in records), name
+
+
+@pytest.mark.parametrize("name", sorted(STREAM_SAMPLES))
+def test_stream_sample_records_are_events_table_inserts_with_an_envelope(name: str) -> None:
+    for record in load_event(name)["Records"]:
+        assert (record["eventSource"], record["eventName"]) == ("aws:dynamodb", "INSERT")
+        assert ":table/" in record["eventSourceARN"]
+        assert "EventsTable" in record["eventSourceARN"]
+        assert record["dynamodb"]["StreamViewType"] == "NEW_IMAGE"
+        image = record["dynamodb"]["NewImage"]
+        assert {"event_id", "type", "occurred_at", "account_id", "sequence", "actor", "data"} <= set(image)
+        assert record["dynamodb"]["Keys"] == {"account_id": image["account_id"], "sequence": image["sequence"]}
+
+
+def seed_for_mail(runtime: Services) -> None:
+    """The invitation the outbox's sample asks to mail, with the token the stack mints from its id."""
+    data = load_event("invitation_mail")["Records"][0]["dynamodb"]["NewImage"]["data"]["M"]
+    invitation_id = data["invitation_id"]["S"]
+    account_id = load_event("invitation_mail")["Records"][0]["dynamodb"]["NewImage"]["account_id"]["S"]
+    seed(
+        runtime,
+        email=data["email"]["S"],
+        account_id=account_id,
+        invitation_id=invitation_id,
+        token=runtime.mint(invitation_id),
+    )
+
+
+def test_invitation_mail_sample_on_its_invitation_sends_its_email_once(runtime: Services) -> None:
+    seed_for_mail(runtime)
+
+    first, again = invoke("invitation_mail"), invoke("invitation_mail")
+
+    assert first == {"batchItemFailures": [], "sent": {"evt_01JDZ9A0000000000000000041": "sent"}}
+    assert again == {"batchItemFailures": [], "sent": {"evt_01JDZ9A0000000000000000041": "already_sent"}}
+    assert [set(mail.to) for mail in sent_emails()] == [{"jorge.souza@example.com"}]
+
+
+def test_invitation_mail_sample_on_empty_tables_sends_nothing(runtime: Services) -> None:
+    assert invoke("invitation_mail") == {"batchItemFailures": [], "sent": {"evt_01JDZ9A0000000000000000041": "skipped"}}
+    assert sent_emails() == []
+
+
+def test_events_publisher_sample_puts_every_event_on_the_bus(runtime: Services) -> None:
+    assert invoke("events_publisher") == {"batchItemFailures": [], "published": 3}
 
 
 # --- The SES samples: what SES publishes to EventBridge about an invitation email (events/ses_*.json) ---

@@ -7,8 +7,11 @@ import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from business_accounts.adapters.stream import StreamedEvent
 from business_accounts.models.events import SOURCE
+from business_accounts.observability import logger
 
 if TYPE_CHECKING:
     from mypy_boto3_events.client import EventBridgeClient
@@ -25,16 +28,24 @@ class Bus:
         self._bus = bus_name
 
     def publish(self, events: Sequence[StreamedEvent]) -> int:
-        """Publish `events`; how many of them, in order, were taken before the first the bus refused (all of them:
-        `len(events)`). A call carries at most one event of each account, so no event the bus refuses has a later
-        event of its account published before it."""
-        taken = 0
-        for chunk in _chunks(events):
-            answer = self._client().put_events(Entries=[self._entry(streamed) for streamed in chunk])
-            if answer.get("FailedEntryCount", 0):
-                return taken + next(index for index, entry in enumerate(answer["Entries"]) if entry.get("ErrorCode"))
-            taken += len(chunk)
-        return taken
+        """Publish `events`; the position of the first one the bus did not take (all taken: `len(events)`).
+
+        Calls are packed (`_calls`) so that an account's events go in its order, one call after another; every
+        event before the returned position was taken, so the stream's retry from there loses nothing (events after
+        it that were taken already are published again: at least once)."""
+        taken: set[int] = set()
+        for call in _calls(events):
+            try:
+                answer = self._client().put_events(Entries=[self._entry(events[position]) for position in call])
+            except (ClientError, BotoCoreError) as error:  # out of reach, throttled as a whole: none of it taken
+                logger.warning("the bus took none of a call", extra={"error": str(error), "entries": len(call)})
+                break
+            entries = answer.get("Entries", [])
+            refused = {call[index] for index, entry in enumerate(entries) if entry.get("ErrorCode")}
+            taken.update(position for position in call if position not in refused)
+            if refused or answer.get("FailedEntryCount", 0):
+                break  # no later event of a refused one's account may go before it
+        return next((position for position in range(len(events)) if position not in taken), len(events))
 
     def _entry(self, streamed: StreamedEvent) -> Any:
         event = streamed.event
@@ -48,14 +59,19 @@ class Bus:
         }
 
 
-def _chunks(events: Sequence[StreamedEvent]) -> list[list[StreamedEvent]]:
-    """Consecutive runs of at most ten events, each of a different account."""
-    chunks: list[list[StreamedEvent]] = []
-    accounts: set[str] = set()
-    for streamed in events:
-        if not chunks or len(chunks[-1]) == _ENTRIES_PER_CALL or streamed.event.account_id in accounts:
-            chunks.append([])
-            accounts = set()
-        chunks[-1].append(streamed)
-        accounts.add(streamed.event.account_id)
-    return chunks
+def _calls(events: Sequence[StreamedEvent]) -> list[list[int]]:
+    """The events' positions packed into calls of at most ten: each event goes into the first call after its
+    account's previous event, so that each call holds at most one event of an account and an account's events go
+    in order; a batch of many accounts with two or three events each then takes three calls, not one per account."""
+    calls: list[list[int]] = []
+    after: dict[str, int] = {}  # account -> the call of its latest event
+    for position, streamed in enumerate(events):
+        account = streamed.event.account_id
+        index = after.get(account, -1) + 1
+        while index < len(calls) and len(calls[index]) == _ENTRIES_PER_CALL:
+            index += 1
+        if index == len(calls):
+            calls.append([])
+        calls[index].append(position)
+        after[account] = index
+    return calls

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from business_accounts.adapters.dynamodb import Cancelled, DynamoDB, Transaction, names
+from business_accounts.adapters.dynamodb import Cancelled, ConditionFailed, DynamoDB, Transaction, names
 from business_accounts.adapters.dynamodb_events import Timelines
 from business_accounts.adapters.dynamodb_parts import Parts, stored
 from business_accounts.adapters.dynamodb_reads import Reads
@@ -322,11 +322,8 @@ class DynamoStore(Reads):
                 raise Conflict() from cancelled
             recorded = False
         # No change where the email waits on a newer invitation, or already holds this report or a graver one.
-        with contextlib.suppress(Cancelled):
-            copy = Transaction()
-            copy.add(
-                "ownership",
-                "Update",
+        with contextlib.suppress(ConditionFailed):
+            self._db.update(
                 TableName=self._accounts,
                 Key=ownership_key(invitation.email),
                 UpdateExpression="SET invitation_delivery = :delivery",
@@ -336,7 +333,6 @@ class DynamoStore(Reads):
                 ExpressionAttributeNames=attribute_names,
                 ExpressionAttributeValues=shown | {":invitation_id": invitation.invitation_id},
             )
-            self._db.transact(copy)
         return recorded
 
     def suppress(self, suppression: Suppression, event: NewEvent | None) -> bool:
