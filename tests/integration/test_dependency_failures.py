@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from unittest.mock import patch
 
@@ -30,52 +30,51 @@ def cancelled(*codes: str) -> dict[str, object]:
     return {"CancellationReasons": [{"Code": code, "Message": code} for code in codes]}
 
 
-def test_cancelled_transaction_for_a_validation_error_answers_internal_error_not_a_conflict(api: Api) -> None:
-    # Given DynamoDB refuses the registration's transaction as invalid (not a failed condition)
-    with failing(
-        dynamodb_client(),
-        "transact_write_items",
-        "TransactionCanceledException",
-        **cancelled("None", "ValidationError", "None"),
-    ):
-        # When someone registers
-        answer = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME"})
-
-    # Then it is not read as a lost race (no 409 CONCURRENT_UPDATE, no retry, no follow-up read): a bare 500
-    assert (answer.status, answer.code) == (500, "INTERNAL_ERROR"), answer.body
-
-
-def test_cancelled_transaction_throttled_answers_503_service_unavailable(api: Api) -> None:
-    with failing(
-        dynamodb_client(),
-        "transact_write_items",
-        "TransactionCanceledException",
-        **cancelled("ThrottlingError", "None", "None"),
-    ):
-        answer = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME"})
-
-    assert (answer.status, answer.code) == (503, "SERVICE_UNAVAILABLE"), answer.body
-    assert answer.headers["Retry-After"] == "1"
-
-
 @contextmanager
-def first_transaction_loses_a_race() -> Iterator[list[int]]:
-    """DynamoDB cancels the next transaction for a concurrent one (TransactionConflict on every part, no item
-    returned), then writes as usual: the attempts made, numbered."""
+def first_transaction_cancelled(*reasons: str) -> Iterator[list[int]]:
+    """DynamoDB cancels the next transaction with `reasons` (each part's, in order; `TransactionConflict` for every
+    part when none are given: a concurrent transaction, no item returned), then writes as usual: the attempts made,
+    numbered."""
     client = dynamodb_client()
     write = client.transact_write_items
     attempts: list[int] = []
 
-    def first_loses_a_race(**request: Any) -> Any:
+    def first_cancelled(**request: Any) -> Any:
         attempts.append(len(attempts) + 1)
         if len(attempts) > 1:
             return write(**request)
-        lost = cancelled(*["TransactionConflict"] * len(request["TransactItems"]))
-        with failing(client, "transact_write_items", "TransactionCanceledException", **lost):
+        codes = reasons or ("TransactionConflict",) * len(request["TransactItems"])
+        with failing(client, "transact_write_items", "TransactionCanceledException", **cancelled(*codes)):
             return write(**request)
 
-    with patch.object(client, "transact_write_items", first_loses_a_race):
+    with patch.object(client, "transact_write_items", first_cancelled):
         yield attempts
+
+
+def first_transaction_loses_a_race() -> AbstractContextManager[list[int]]:
+    return first_transaction_cancelled()
+
+
+def test_cancelled_transaction_for_a_validation_error_answers_internal_error_not_a_conflict(runtime: Services) -> None:
+    api = Api(drain=False)  # the request's own transactions only
+    # Given DynamoDB refuses the registration's transaction as invalid (not a failed condition)
+    with first_transaction_cancelled("None", "ValidationError", "None") as attempts:
+        # When someone registers
+        answer = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME"})
+
+    # Then it is not read as a lost race (no 409 CONCURRENT_UPDATE, no retry): a bare 500
+    assert (answer.status, answer.code) == (500, "INTERNAL_ERROR"), answer.body
+    assert attempts == [1]
+
+
+def test_cancelled_transaction_throttled_answers_503_service_unavailable(runtime: Services) -> None:
+    api = Api(drain=False)
+    with first_transaction_cancelled("ThrottlingError", "None", "None") as attempts:
+        answer = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME"})
+
+    assert (answer.status, answer.code) == (503, "SERVICE_UNAVAILABLE"), answer.body
+    assert answer.headers["Retry-After"] == "1"
+    assert attempts == [1]
 
 
 def test_cancelled_transaction_by_a_concurrent_transaction_is_decided_again_and_succeeds(
@@ -87,7 +86,8 @@ def test_cancelled_transaction_by_a_concurrent_transaction_is_decided_again_and_
 
     # When she clicks Join
     with first_transaction_loses_a_race() as attempts:
-        answer = api.post(f"/v1/accounts/{account_id}/join", {"email": JANE})
+        answer = Api(drain=False).post(f"/v1/accounts/{account_id}/join", {"email": JANE})
+    api.stream.drain()
 
     # Then the lost race is decided again on fresh reads, and her email goes out
     assert answer.status == 202, answer.body
@@ -95,9 +95,9 @@ def test_cancelled_transaction_by_a_concurrent_transaction_is_decided_again_and_
     assert len(sent_emails()) == 2  # the provisioning email and this one
 
 
-def test_registration_that_races_a_concurrent_transaction_is_tried_again_and_registers(api: Api) -> None:
+def test_registration_that_races_a_concurrent_transaction_is_tried_again_and_registers(runtime: Services) -> None:
     with first_transaction_loses_a_race() as attempts:
-        answer = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME"})
+        answer = Api(drain=False).post("/v1/accounts", {"email": JANE, "company_name": "ACME"})
 
     assert answer.status == 201, answer.body
     assert attempts == [1, 2]
