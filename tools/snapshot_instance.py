@@ -62,9 +62,9 @@ class Observed:
             return create(creator, *args, **kwargs)
 
         botocore.client.ClientCreator.create_client = counted
-        from business_accounts.adapters.wiring import dynamodb_client, sesv2_client  # noqa: PLC0415
+        from business_accounts.adapters.wiring import dynamodb_client, kms_client  # noqa: PLC0415
 
-        for client in (dynamodb_client(), sesv2_client()):  # the snapshot's, unless the hooks had not made them
+        for client in (dynamodb_client(), kms_client()):  # the snapshot's, unless the hooks had not made them
             client.meta.events.register("before-call", self._call)
 
     def _call(self, model, **_):

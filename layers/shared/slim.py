@@ -23,8 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# The services the code calls (DynamoDB, SES v2); the X-Ray SDK and Powertools call none of their own.
-SERVICES = ("dynamodb", "sesv2")
+# The services the code calls (DynamoDB, EventBridge, KMS, SES v2); X-Ray and Powertools call none of their own.
+SERVICES = ("dynamodb", "events", "kms", "sesv2")
 # What botocore itself loads to build any client: endpoints, partitions, defaults and retry rules.
 BOTOCORE_FILES = ("endpoints.json", "partitions.json", "sdk-default-configuration.json", "_retry.json")
 NEVER_IMPORTED = (
@@ -46,10 +46,14 @@ NEVER_IMPORTED = (
     "boto3/data",  # resource models: the store uses a plain client and boto3.dynamodb.types' (de)serialiser
     "boto3/examples",
     "dateutil/zoneinfo/dateutil-zoneinfo.tar.gz",
+    "dateutil/rrule.py",  # botocore reads dates with dateutil.parser and dateutil.tz, never recurrence rules
+    "dateutil/easter.py",
+    "dateutil/tz/win.py",
     "pydantic/experimental",  # imported by nothing here (pydantic itself never imports it)
     "pydantic/v1",
     "pydantic/mypy.py",
     "wrapt/_wrappers.c",
+    "urllib3/contrib/emscripten",  # imported only when Python runs in a browser (Pyodide)
 )
 # MarkupSafe escapes the few values of an email or a page, once a page is cached: its pure-Python escaping (which it
 # falls back to by itself) does that in microseconds, so its compiled speedups (230 KB) stay behind.

@@ -13,14 +13,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
+from local.bus_view import bus_events
 from local.inbox import latest_token
 from tests.support.ses import COMPLAINED, report
 from tools.events import api_event, load_event
 from tools.functions import ROOT, functions
 from tools.instances import INSTANCE, lambda_environment
-from tools.template import REGION
+from tools.streams import StreamPump
+from tools.template import REGION, Stack
 
 BUILD = ROOT / ".aws-sam" / "build"
 LAYER = "SharedLayer"
@@ -54,6 +57,7 @@ built = sorted({{f"{{model.__module__}}.{{model.__qualname__}}" for model in mod
                  if model.__module__.startswith("business_accounts.") and model.__pydantic_complete__}})
 print(json.dumps({{"compiled": compiled, "modules": sorted(sys.modules), "built": built}}))
 """
+ANY_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}  # moto takes any
 needs_build = pytest.mark.skipif(not BUILD.exists(), reason="needs `make build` first (make test runs it)")
 
 # A page function puts its page together from its own folder and the layer's page_assets/.
@@ -61,7 +65,7 @@ _RENDER_ALONE = """
 import os
 import sys
 sys.path[:0] = [{function!r}, {layer!r}]
-os.environ.update(ACCOUNTS_TABLE="a", INVITATIONS_TABLE="i", IDEMPOTENCY_TABLE="d",
+os.environ.update(ACCOUNTS_TABLE="a", INVITATIONS_TABLE="i", IDEMPOTENCY_TABLE="d", EVENTS_TABLE="e", TOKEN_KEY_ID="k",
                   SENDER_EMAIL="no-reply@example.com", ACCEPT_PAGE_URL="https://example.com/invitations/accept")
 import app
 assert all(app.page(locale).html.startswith("<!DOCTYPE html>") for locale in ("en", "ja"))
@@ -100,8 +104,9 @@ def test_built_layer_keeps_botocore_models_of_the_called_services_only() -> None
     data = BUILD / LAYER / "python" / "botocore" / "data"
     endpoints = json.loads((data / "endpoints.json").read_text(encoding="utf-8"))
 
-    assert sorted(path.name for path in data.iterdir() if path.is_dir()) == ["dynamodb", "sesv2"]
-    assert {name for partition in endpoints["partitions"] for name in partition["services"]} <= {"dynamodb", "email"}
+    assert sorted(path.name for path in data.iterdir() if path.is_dir()) == ["dynamodb", "events", "kms", "sesv2"]
+    services = {name for partition in endpoints["partitions"] for name in partition["services"]}
+    assert services <= {"dynamodb", "email", "events", "kms"}
 
 
 @needs_build
@@ -244,7 +249,15 @@ class BuiltFunctions:
     def __init__(self, build: Path, endpoint: str, log: Path) -> None:
         self.build = build
         self._log = log.open("w", encoding="utf-8")
-        environment = lambda_environment("RegisterFunction", aws_endpoint=endpoint, INVITE_COOLDOWN_SECONDS="0")
+        bus = lambda_environment("EventsPublisherFunction", aws_endpoint=endpoint)["EVENT_BUS_NAME"]
+        environment = lambda_environment(
+            "RegisterFunction", aws_endpoint=endpoint, INVITE_COOLDOWN_SECONDS="0", EVENT_BUS_NAME=bus
+        )
+        self._stream = StreamPump(
+            boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION, **ANY_CREDENTIALS),
+            boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name=REGION, **ANY_CREDENTIALS),
+            Stack().physical_name,
+        )
         self._process = subprocess.Popen(  # noqa: S603 - our own instance runner on build output
             [sys.executable, "-I", "-S", "-B", str(INSTANCE), "serve", str(build / LAYER / "python")],
             stdin=subprocess.PIPE,
@@ -266,6 +279,10 @@ class BuiltFunctions:
             return 200, answer
         body = answer.get("body") or "null"
         return answer["statusCode"], json.loads(body) if body.startswith(("{", "[", "null")) else body
+
+    def drain(self) -> None:
+        """The stream's consumers (the outbox, the bus) run from the build on what the requests wrote."""
+        self._stream.drain(lambda function, event: self.invoke(function, event)[1])
 
     def close(self) -> None:
         self._process.communicate(timeout=10)
@@ -293,14 +310,17 @@ def test_every_aws_call_works_from_the_built_layer(host_build: Path, aws_on_loop
         join = _post("/v1/accounts/{account_id}/join", {"email": jane}, path_parameters=account_id)
         assert built.invoke("JoinFunction", join)[0] == 202
         assert built.invoke("ResendFunction", _post("/v1/invitations/resend", {"email": jane}))[0] == 202
+        built.drain()
         token = {"token": latest_token(REGION, jane)}
         assert built.invoke("InvitationTokenFunction", _post("/v1/invitations/preview", token))[0] == 200
         assert built.invoke("InvitationTokenFunction", _post("/v1/invitations/renew", token))[0] == 202
+        built.drain()
         token = {"token": latest_token(REGION, jane)}
         assert built.invoke("InvitationTokenFunction", _post("/v1/invitations/accept", token))[0] == 200
         invitations = "/v1/internal/accounts/{account_id}/invitations"
         invite = _post(invitations, {"email": colleague, "invited_by": jane}, path_parameters=account_id)
         assert built.invoke("InternalFunction", invite)[0] == 201
+        built.drain()
         listing = api_event("GET", invitations, path_parameters=account_id, query={"status": "pending"})
         status, page = built.invoke("InternalFunction", listing)
         assert [item["email"] for item in page["items"]] == [colleague]
@@ -333,5 +353,9 @@ def test_every_aws_call_works_from_the_built_layer(host_build: Path, aws_on_loop
         )
         assert built.invoke("OpenApiFunction", load_event("openapi"))[0] == 200
         assert built.invoke("AcceptPageFunction", load_event("accept_page"))[0] == 200
+        timeline = api_event("GET", "/v1/internal/accounts/{account_id}/events", path_parameters=account_id)
+        events = built.invoke("InternalFunction", timeline)[1]["items"]
+        built.drain()
+        assert {event["detail"]["event_id"] for event in bus_events(REGION)} >= {item["event_id"] for item in events}
     finally:
         built.close()
