@@ -17,6 +17,7 @@ from tests.support.fakes import FakeClock
 from tests.support.story import JANE, provision
 from tools.functions import functions
 
+
 @pytest.fixture
 def api(runtime: Services) -> Api:
     """The request path alone: the test drains the stream itself."""
