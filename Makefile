@@ -95,8 +95,9 @@ build: $(TOOLS_VENV)/.installed ## sam build (no Docker) into .aws-sam/, with th
 	PATH="$(dir $(PYTHON313)):$(CURDIR)/$(TOOLS_VENV)/bin:$(STARTING_PATH)" $(SAM) build --template template.yaml \
 		--language-extensions
 
-openapi: $(VENV)/.installed ## Regenerate functions/openapi/openapi.json from the routes
+openapi: $(VENV)/.installed ## Regenerate functions/openapi/openapi.json from the routes, docs/events/ from the events
 	PYTHONPATH=layers/shared $(PY) -m tools.openapi > functions/openapi/openapi.json
+	PYTHONPATH=layers/shared $(PY) -m tools.event_schemas
 
 # The files whose texts are marked with N_() for the catalogs (layers/shared/business_accounts/locales/).
 TRANSLATED := logic/invitation_email.py models/wording.py web/page_texts.py

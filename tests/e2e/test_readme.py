@@ -21,27 +21,56 @@ def story_blocks() -> list[str]:
     return _SHELL_BLOCK.findall(section)
 
 
-def test_readme_story_runs_as_written_on_the_stack_it_documents(tmp_path: Path) -> None:
+def run_story(steps: list[str], api: str) -> subprocess.CompletedProcess[str]:
+    script = "\n".join(steps).replace("127.0.0.1:3000", api.removeprefix("http://"))
+    return subprocess.run(  # noqa: S603 - the README's own commands
+        ["bash", "-e", "-o", "pipefail", "-c", script],  # noqa: S607 - bash from PATH
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def codes(lines: list[str]) -> list[str | None]:
+    return [json.loads(line).get("code") if line.startswith("{") else None for line in lines]
+
+
+def test_readme_story_runs_as_written_on_the_stack_it_documents_and_again(tmp_path: Path) -> None:
     start, *steps = story_blocks()
-    settings = re.fullmatch(r"make run ENV_VARS=(\S+)\n", start)
-    assert settings, f"the story starts the stack with `make run ENV_VARS=...`, not {start!r}"
-    stack = start_stack(tmp_path, json.loads((ROOT / settings[1]).read_text(encoding="utf-8")))
+    settings = re.fullmatch(r"make run(?: ENV_VARS=(\S+))?\n", start)
+    assert settings, f"the story starts the stack with `make run`, not {start!r}"
+    overrides = json.loads((ROOT / settings[1]).read_text(encoding="utf-8")) if settings[1] else None
+    stack = start_stack(tmp_path, overrides)
     try:
-        script = "\n".join(steps).replace("127.0.0.1:3000", stack.api.removeprefix("http://"))
-        finished = subprocess.run(  # noqa: S603 - the README's own commands
-            ["bash", "-e", "-o", "pipefail", "-c", script],  # noqa: S607 - bash from PATH
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        first, again = run_story(steps, stack.api), run_story(steps, stack.api)
     finally:
         stop_stack(stack)
 
-    assert finished.returncode == 0, finished.stderr
-    registered, joined, link, accepted, account = finished.stdout.splitlines()
+    assert first.returncode == 0, first.stderr
+    registered, joined, link, accepted, account, timeline, bob, confirmed, bob_again = first.stdout.splitlines()
     assert json.loads(registered)["code"] == "PENDING_INVITATION"
     assert json.loads(joined)["status"] == "invitation_sent"
     assert link.startswith(f"{stack.api}/invitations/accept#token=")
     assert json.loads(accepted)["status"] == "accepted"
     assert json.loads(account)["administrators"] == [{"email": "jane@example.com", "state": "active"}]
+    changes = [event for event in timeline.split() if event != "invitation.delivery"]  # SES reports in between
+    assert changes == [
+        "account.created",
+        "invitation.sent",
+        "invitation.superseded",
+        "invitation.sent",
+        "invitation.accepted",
+    ], timeline
+    assert json.loads(bob)["status"] == "verification_sent"
+    assert json.loads(confirmed)["status"] == "accepted"
+    assert json.loads(bob_again)["code"] == "ALREADY_REGISTERED"
+    # The second run: each step gets what the state the first left deserves, and nothing breaks
+    assert again.returncode == 0, again.stderr
+    lines = again.stdout.splitlines()
+    assert codes([lines[0], lines[1], lines[3]]) == [
+        "ALREADY_REGISTERED",
+        "ALREADY_MEMBER",
+        "INVITATION_ALREADY_ACCEPTED",
+    ]
+    assert codes(lines[6:]) == ["ALREADY_REGISTERED", "INVITATION_ALREADY_ACCEPTED", "ALREADY_REGISTERED"]

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from business_accounts.logic.cleanup import expire_overdue
 from business_accounts.logic.services import Services
@@ -15,6 +16,7 @@ from tests.support.api import Api
 from tests.support.aws import sent_emails
 from tests.support.fakes import FakeClock
 from tests.support.story import JANE, latest_token, provision, register_confirmed
+from tools.event_schemas import FOLDER as EVENT_SCHEMAS
 
 BOB = "bob@example.com"
 UNKNOWN_ACCOUNT = "acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7"
@@ -28,6 +30,9 @@ def timeline(api: Api, account_id: str, query: str = "") -> list[dict[str, Any]]
         answer = api.get(f"/v1/internal/accounts/{account_id}/events?after={after}{query}")
         assert answer.status == 200, answer.body
         items += answer.body["items"]
+        for item in answer.body["items"]:  # each one as docs/events/ promises consumers
+            schema = json.loads((EVENT_SCHEMAS / f"{item['type']}.json").read_text(encoding="utf-8"))
+            assert [error.message for error in Draft202012Validator(schema).iter_errors(item)] == [], item
         if answer.body["next_after"] is None:
             return items
         after = answer.body["next_after"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from business_accounts.logic import accounts, cleanup, feedback, invitations, timeline
 from business_accounts.logic.services import Services
@@ -14,6 +16,8 @@ from business_accounts.models.errors import AccountNotFound, DomainError
 from tests.support.fakes import FakeClock, RecordingMailer
 from tests.support.memory_store import MemoryStore
 from tests.support.ses import COMPLAINED, DELIVERED, report
+from tools.event_schemas import FOLDER as EVENT_SCHEMAS
+from tools.event_schemas import documents
 
 JANE = "jane@example.com"
 BOSS = "boss@example.com"
@@ -187,3 +191,26 @@ def test_timeline_pages_oldest_first_with_next_after(world: World) -> None:
 def test_timeline_of_an_unknown_account_is_not_found(world: World) -> None:
     with pytest.raises(AccountNotFound):
         timeline.timeline(world.logic, account_id="acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7", after=0, limit=10)
+
+
+# --- The contract consumers validate against: docs/events/<type>.json ---
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_events_of_every_operation_match_the_json_schema_of_their_type(world: World, operation: str) -> None:
+    run, _ = OPERATIONS[operation]
+
+    run(world)
+
+    for events in world.store.timelines.values():
+        for event in events:
+            envelope = event.model_dump(mode="json")
+            schema = json.loads((EVENT_SCHEMAS / f"{event.type.value}.json").read_text(encoding="utf-8"))
+            errors = [error.message for error in Draft202012Validator(schema).iter_errors(envelope)]
+            assert errors == [], (event.type, envelope["data"])
+
+
+def test_event_schemas_in_the_docs_are_the_ones_the_contract_writes() -> None:
+    written = {path.name: path.read_text(encoding="utf-8") for path in EVENT_SCHEMAS.glob("*.json")}
+
+    assert written == documents(), "run `make openapi`"
