@@ -340,3 +340,20 @@ def test_register_after_expired_invitation_still_answers_pending_invitation(api:
     answer = register(api)
 
     assert answer.code == "PENDING_INVITATION", answer.body
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"email": "a" * 230 + "@example.com", "company_name": "ACME"}, "email"),  # RFC 5321: 64 at most
+        ({"email": "a" * 65 + "@example.com", "company_name": "ACME"}, "email"),
+        ({"email": "jane@example.com", "company_name": "\u3164\u3164\u2800"}, "company_name"),  # nothing visible
+    ],
+)
+def test_register_refuses_what_no_mailbox_or_company_can_be_with_422(
+    api: Api, body: dict[str, str], field: str
+) -> None:
+    answer = api.post("/v1/accounts", body)
+
+    assert (answer.status, answer.code) == (422, "VALIDATION_ERROR"), answer.body
+    assert [error["field"] for error in answer.body["errors"]] == [field]

@@ -60,6 +60,8 @@ def test_normalise_email_gives_the_one_normal_form(given_address: str, normal_fo
         "jane\ud800@example.com",
         "jos\u00e9@example.com",
         "jane@localhost",
+        "a" * 65 + "@example.com",  # RFC 5321: a local part has at most 64 characters
+        "a" * 230 + "@example.com",
     ],
 )
 def test_normalise_email_not_one_plain_mailbox_is_refused(address: str) -> None:
@@ -72,6 +74,27 @@ def test_normalise_email_not_one_plain_mailbox_is_refused(address: str) -> None:
 def test_normalise_email_accepts_every_address_the_openapi_pattern_allows(candidate: str) -> None:
     if re.fullmatch(SCHEMA_PATTERN, candidate):
         normalise_email(candidate)  # no ValueError: what the document allows, the server takes
+
+
+def test_normalise_email_takes_a_local_part_of_64_characters_and_the_pattern_agrees() -> None:
+    longest = "a" * 64 + "@example.com"
+
+    assert normalise_email(longest) == longest
+    assert re.fullmatch(SCHEMA_PATTERN, longest)
+    assert not re.fullmatch(SCHEMA_PATTERN, "a" + longest)
+
+
+@pytest.mark.parametrize(
+    "name", ["\u3164\u3164\u2800", "\u2800", "\u3164ACME", "ACME\ufe0f", "\u115f\u1160", " \uffa0 "]
+)
+def test_a_name_that_begins_or_ends_with_nothing_visible_is_refused_by_the_rule_and_the_pattern(name: str) -> None:
+    with pytest.raises(ValueError, match="visible"):
+        RegisterRequest(email="jane@example.com", company_name=name)
+    assert not NAME_PATTERN.fullmatch(name)
+
+
+def test_a_name_may_hold_an_invisible_character_between_visible_ones() -> None:
+    assert RegisterRequest(email="jane@example.com", company_name="A\u3164B").company_name == "A\u3164B"
 
 
 def test_special_use_domains_are_email_validators_own() -> None:

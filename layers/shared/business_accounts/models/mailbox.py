@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import unicodedata
 
-MAX_LENGTH = 254
+MAX_LENGTH = 254  # RFC 5321's path limit, less its angle brackets
+LOCAL_MAX_LENGTH = 64  # RFC 5321, 4.5.3.1.1
 EXAMPLE = "name@example.com"
 # Inside a local part, `=?` could open an RFC 2047 encoded word that a header parser decodes to another name.
 _ENCODED_WORD = "=?"
@@ -23,8 +24,12 @@ _ENCODED_WORD = "=?"
 # named here so the pattern needs no import of email-validator when a function starts.
 SPECIAL_USE_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
 _SPECIAL_USE = "|".join("".join(f"[{c}{c.upper()}]" for c in name) for name in SPECIAL_USE_DOMAINS)
-# No `=?`; no special-use domain; no top-level domain of digits only (email-validator refuses `a@b.00`).
-SCHEMA_PATTERN = rf"^(?!.*=\?)(?!.*\.(?:{_SPECIAL_USE})\.?$)(?!.*\.[0-9]+\.?$)[^@\s]+@[^@\s]+\.[^@\s]+$"
+# No `=?`; no special-use domain; no top-level domain of digits only (email-validator refuses `a@b.00`); a local
+# part of at most 64 characters (the address's 254 are the schema's maxLength).
+SCHEMA_PATTERN = (
+    rf"^(?!.*=\?)(?!.*\.(?:{_SPECIAL_USE})\.?$)(?!.*\.[0-9]+\.?$)"
+    rf"[^@\s]{{1,{LOCAL_MAX_LENGTH}}}@[^@\s]+\.[^@\s]+$"
+)
 
 
 def normalise_email(value: str) -> str:
@@ -48,6 +53,7 @@ def normalise_email(value: str) -> str:
             allow_display_name=False,
             allow_domain_literal=False,
             allow_empty_local=False,
+            strict=True,  # RFC 5321's lengths: a local part of at most 64 characters
         )
     except EmailNotValidError as error:
         raise ValueError(f"must be an email address such as {EXAMPLE}: {error}") from error

@@ -28,6 +28,14 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # overrides, zero-width spaces, soft hyphens) are refused; the two joiners that scripts need to spell names stay.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp", "Cf"})
 _JOINERS = frozenset({"\u200c", "\u200d"})
+# Characters that show nothing although they are neither spaces nor refused: Unicode's Default_Ignorable_Code_Point
+# outside the refused categories (the Hangul fillers, Khmer's inherent vowels, Mongolian's variation selectors, the
+# combining grapheme joiner, the variation selectors) and the Braille blank. A name may hold them, but it begins
+# and ends with a visible character, so no name is all invisible (`\u3164\u3164\u2800`).
+_INVISIBLE = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e\u180f\u2800\u3164\uffa0"
+    + "".join(chr(point) for point in (*range(0xFE00, 0xFE10), *range(0xE0100, 0xE01F0)))
+)
 
 
 def _refused(character: str) -> bool:
@@ -40,11 +48,14 @@ def _trimmed(value: object) -> object:
 
 
 def single_line(value: str) -> str:
-    """The name rule for company and person names: NFC, and refused when a character could not live in a header."""
+    """The name rule for company and person names: NFC, refused when a character could not live in a header, and
+    beginning and ending with a visible character (it comes trimmed of spaces)."""
     text = unicodedata.normalize("NFC", value)
     refused = sorted({f"U+{ord(character):04X}" for character in text if _refused(character)})
     if refused:
         raise ValueError(f"must be one line of visible text; remove {', '.join(refused)}")
+    if text[:1] in _INVISIBLE or text[-1:] in _INVISIBLE:
+        raise ValueError("must begin and end with a visible character")
     return text
 
 
@@ -80,7 +91,7 @@ def _name_rule_pattern(limit: int) -> Callable[[dict[str, Any]], None]:
 
     def describe(schema: dict[str, Any]) -> None:
         refused = _refused_ranges()
-        visible = f"[^\\s{refused}]"
+        visible = f"[^\\s{refused}{''.join(sorted(_INVISIBLE))}]"
         inside = f"[^{refused}]{{0,{limit - 2}}}"
         schema["pattern"] = f"^\\s*{visible}(?:{inside}{visible})?\\s*$"  # what is left once trimmed
         schema.pop("maxLength", None)
