@@ -145,9 +145,14 @@ def stop_all(pools: Iterable[FunctionPool], grace_seconds: float = 2.0) -> None:
 
 
 def build_pools(
-    stack: Stack, aws_endpoint: str, overrides: dict[str, dict[str, str]], instances: int
+    stack: Stack,
+    aws_endpoint: str,
+    overrides: dict[str, dict[str, str]],
+    instances: int,
+    lambda_endpoint: str | None = None,
 ) -> dict[str, FunctionPool]:
-    """A pool for every function of the template, its instances to run with exactly the function's environment."""
+    """A pool for every function of the template, its instances to run with exactly the function's environment
+    (and, with `lambda_endpoint`, Lambda's API there: a function that invokes one, as the cleanup does itself)."""
     pools = {}
     for logical_id, function in functions().items():
         spec = InstanceSpec(
@@ -156,7 +161,8 @@ def build_pools(
             handler=function.handler,
             code_dir=str(function.code_dir),
             layer_dirs=tuple(str(layer) for layer in function.layer_dirs),
-            environment=function.lambda_environment(stack, aws_endpoint, overrides),
+            environment=function.lambda_environment(stack, aws_endpoint, overrides)
+            | ({"AWS_ENDPOINT_URL_LAMBDA": lambda_endpoint} if lambda_endpoint else {}),
             memory_mb=function.memory_mb,
             timeout_seconds=function.timeout_seconds,
             number=0,

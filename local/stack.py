@@ -14,7 +14,7 @@ from local import bus_view, demo, gateway, inbox, lambda_api, options, schedules
 from local.deployed import ignored_overrides, local_stack
 from local.emulator import Emulator
 from local.options import StartupError
-from local.pools import build_pools, stop_all, warm_all
+from local.pools import FunctionPool, build_pools, stop_all, warm_all
 from local.running import RunningStack, announce
 from local.serving import serve_in_thread
 
@@ -51,7 +51,11 @@ def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], r
     # Every port is taken before anything runs, so that a busy one is reported with nothing to clean up.
     emulator = options.bind("aws_port", arguments.aws_port, lambda port: Emulator(stack, port))
     running.callback(emulator.stop)
-    pools = build_pools(stack, emulator.endpoint, overrides, arguments.instances)
+    pools: dict[str, FunctionPool] = {}  # filled once Lambda's port is known: the functions may invoke each other
+    lambda_server = options.bind("lambda_port", arguments.lambda_port, lambda p: lambda_api.serve(pools, p))
+    running.callback(lambda_server.server_close)
+    lambda_endpoint = f"http://127.0.0.1:{lambda_server.server_address[1]}"
+    pools.update(build_pools(stack, emulator.endpoint, overrides, arguments.instances, lambda_endpoint))
     running.callback(stop_all, pools.values())
     api_gateway = gateway.Gateway(
         stack,
@@ -60,8 +64,6 @@ def start(arguments: argparse.Namespace, overrides: dict[str, dict[str, str]], r
     )
     api = options.bind("api_port", arguments.api_port, lambda port: gateway.serve(api_gateway, port))
     running.callback(api.server_close)
-    lambda_server = options.bind("lambda_port", arguments.lambda_port, lambda p: lambda_api.serve(pools, p))
-    running.callback(lambda_server.server_close)
 
     print(f"AWS (moto)      {emulator.endpoint}: {', '.join(emulator.start())}", flush=True)
     seeded = demo.seed(emulator.resource("dynamodb"), demo.minter(emulator.client("kms"), stack), stack)

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# The services the code calls (DynamoDB, EventBridge, KMS, SES v2); X-Ray and Powertools call none of their own.
-SERVICES = ("dynamodb", "events", "kms", "sesv2")
+# The services the code calls (DynamoDB, EventBridge, KMS, Lambda, SES v2); X-Ray and Powertools call none.
+SERVICES = ("dynamodb", "events", "kms", "lambda", "sesv2")
 # What botocore itself loads to build any client: endpoints, partitions, defaults and retry rules.
 BOTOCORE_FILES = ("endpoints.json", "partitions.json", "sdk-default-configuration.json", "_retry.json")
 NEVER_IMPORTED = (

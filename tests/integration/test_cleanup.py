@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from business_accounts.adapters.wiring import dynamodb_client
+from business_accounts.adapters.keys import every_pending_shard
+from business_accounts.adapters.wiring import dynamodb_client, lambda_client
+from business_accounts.logic import cleanup as cleanup_logic
 from business_accounts.logic.services import Services
 from tests.support.api import Api
 from tests.support.aws import TABLE_NAMES, Requests, stored_invitation
 from tests.support.events import LambdaContext, load_event
 from tests.support.fakes import FakeClock
+from tests.support.faults import refusing
 from tests.support.story import JANE, latest_token, provision
 from tools.functions import functions
 
@@ -247,3 +252,64 @@ def test_cleanup_then_accept_answers_410_expired(
     assert stored_status(token) == "expired"
     answer = api.get(f"/v1/internal/accounts/{account_id}")
     assert [(admin["email"], admin["state"]) for admin in answer.body["administrators"]] == [(JANE, "invited")]
+
+
+# --- A backlog bigger than one run: handed on, one run per part of the pending invitations, until it is gone ---
+
+
+@dataclass
+class ShortOfTime(LambdaContext):
+    """A run's context whose time runs out after `batches` looks at it: the cleanup stops and hands on."""
+
+    looks_left: int = 1
+
+    def get_remaining_time_in_millis(self) -> int:
+        self.looks_left -= 1
+        return 300_000 if self.looks_left >= 0 else 1_000
+
+
+def handed_on(invoked: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events of the runs handed on so far (the Lambda invocations the cleanup asked for), emptied."""
+    events = [json.loads(params["body"]) for params in invoked]
+    invoked.clear()
+    return events
+
+
+def test_cleanup_hands_a_backlog_on_to_a_run_per_part_until_it_is_gone(
+    api: Api, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given more overdue invitations than one (short) run gets through: runs of two here, of thousands deployed
+    monkeypatch.setattr(cleanup_logic, "BATCH", 2)
+    for number in range(60):
+        provision(api, f"old{number}@example.com")
+    clock.advance(days=8)
+    handler = functions()["CleanupFunction"].entry_point()
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:business-accounts-dev-cleanup:live"
+
+    with refusing(lambda_client(), "Invoke", "", status=202) as invoked:
+        # When the schedule's run stops for lack of time
+        first = handler(
+            load_event("cleanup_schedule"), ShortOfTime(function_name="CleanupFunction", invoked_function_arn=arn)
+        )
+        # Then it hands each part of the pending invitations to a run of its own, on its own alias, asynchronously
+        assert first["remaining"] is True
+        continuations = handed_on(invoked)
+        assert sorted(event["parts"] for event in continuations) == sorted([part] for part in every_pending_shard())
+        assert {event["rounds"] for event in continuations} == {1}
+        # ... and each of those runs, short of time too, hands its part on to the next round until it is done
+        expired, rounds = first["expired"], 0
+        while continuations:
+            rounds += 1
+            event = continuations.pop()
+            run = handler(event, ShortOfTime(function_name="CleanupFunction", invoked_function_arn=arn, looks_left=1))
+            expired += run["expired"]
+            later = handed_on(invoked)
+            assert later == ([{"parts": event["parts"], "rounds": event["rounds"] + 1}] if run["remaining"] else [])
+            continuations += later
+
+    assert expired == 60
+    assert rounds > len(every_pending_shard())  # some parts took more than one round
+    assert handler(load_event("cleanup_schedule"), LambdaContext(function_name="CleanupFunction")) == {
+        "expired": 0,
+        "remaining": False,
+    }

@@ -101,7 +101,10 @@ class MemoryStore:
             None,
         )
 
-    def expired_pending(self, now: datetime) -> Iterator[Overdue]:
+    def pending_parts(self) -> list[str]:
+        return ["all"]
+
+    def expired_pending(self, now: datetime, parts: Sequence[str] | None = None) -> Iterator[Overdue]:
         overdue = [
             invitation
             for invitation in self.invitations.values()

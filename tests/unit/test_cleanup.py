@@ -64,3 +64,31 @@ def test_cleanup_leaves_invitations_before_their_expiry_pending(
 
     assert run == cleanup.CleanupRun(expired=0, remaining=False)
     assert statuses(store) == [InvitationStatus.PENDING] * 2
+
+
+# --- Handing a backlog on ---
+
+
+def test_a_finished_run_hands_nothing_on(logic: Services) -> None:
+    assert cleanup.hand_over(logic, cleanup.CleanupRun(expired=3, remaining=False), cleanup.Continuation()) == []
+
+
+def test_the_schedules_run_hands_each_part_to_a_run_of_its_own(logic: Services, store: MemoryStore) -> None:
+    handed = cleanup.hand_over(logic, cleanup.CleanupRun(expired=9, remaining=True), cleanup.Continuation())
+
+    assert handed == [cleanup.Continuation(parts=(part,), rounds=1) for part in store.pending_parts()]
+
+
+def test_a_part_is_handed_on_round_after_round_up_to_the_last(logic: Services) -> None:
+    run = cleanup.CleanupRun(expired=9, remaining=True)
+    asked = cleanup.Continuation(parts=("PENDING#3",), rounds=5)
+
+    assert cleanup.hand_over(logic, run, asked) == [cleanup.Continuation(parts=("PENDING#3",), rounds=6)]
+    last = cleanup.Continuation(parts=("PENDING#3",), rounds=cleanup.MAX_ROUNDS)
+    assert cleanup.hand_over(logic, run, last) == []
+
+
+def test_a_continuation_is_read_from_its_event_and_the_schedules_event_asks_for_everything() -> None:
+    assert cleanup.Continuation.model_validate({"parts": ["PENDING#3"], "rounds": 2}).parts == ("PENDING#3",)
+    schedule = cleanup.Continuation.model_validate({"source": "aws.scheduler", "detail": "{}"})
+    assert (schedule.parts, schedule.rounds) == (None, 0)

@@ -121,10 +121,10 @@ class Reads:
         )
         return Invitation.model_validate(items[0]) if items else None
 
-    def expired_pending(self, now: datetime) -> Iterator[Overdue]:
-        """Every shard of the sparse index at once, a page of each in parallel: it holds only pending invitations,
-        and projects what an expiry writes, so this reads only those that have expired, and nothing more."""
-        shards = {shard: self._overdue_pages(shard, now) for shard in every_pending_shard()}
+    def expired_pending(self, now: datetime, parts: Sequence[str] | None = None) -> Iterator[Overdue]:
+        """Every shard of the sparse index (or those of `parts`) at once, a page of each in parallel: it holds only
+        pending invitations, and projects what an expiry writes, so this reads only those that have expired."""
+        shards = {shard: self._overdue_pages(shard, now) for shard in parts or every_pending_shard()}
         with ThreadPoolExecutor(max_workers=len(shards)) as pool:
             while shards:
                 pages = dict(zip(shards, pool.map(lambda pages: next(pages, None), shards.values()), strict=True))
@@ -133,6 +133,9 @@ class Reads:
                         del shards[shard]
                     else:
                         yield from (_overdue(item) for item in page)
+
+    def pending_parts(self) -> list[str]:
+        return every_pending_shard()
 
     def _overdue_pages(self, shard: str, now: datetime) -> Iterator[list[Item]]:
         request: dict[str, Any] = {

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_events.client import EventBridgeClient
     from mypy_boto3_kms.client import KMSClient
+    from mypy_boto3_lambda.client import LambdaClient
     from mypy_boto3_sesv2.client import SESV2Client
 
 
@@ -55,6 +56,12 @@ def kms_client() -> KMSClient:
 @cache
 def events_client() -> EventBridgeClient:
     client: EventBridgeClient = boto3.client("events", config=AWS_CALLS)
+    return client
+
+
+@cache
+def lambda_client() -> LambdaClient:
+    client: LambdaClient = boto3.client("lambda", config=AWS_CALLS)
     return client
 
 

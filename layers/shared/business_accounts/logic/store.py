@@ -125,8 +125,13 @@ class Store(Protocol):
 
     def find_invitation(self, account_id: str, invitation_id: str) -> Invitation | None: ...
 
-    def expired_pending(self, now: datetime) -> Iterator[Overdue]:
-        """Pending invitations whose expiry has passed at `now`, oldest first within each of the index's shards."""
+    def expired_pending(self, now: datetime, parts: Sequence[str] | None = None) -> Iterator[Overdue]:
+        """Pending invitations whose expiry has passed at `now`, oldest first within each part of the pending
+        invitations (`parts`: of `pending_parts()`; None: all of them)."""
+        ...
+
+    def pending_parts(self) -> list[str]:
+        """The parts the pending invitations are spread over: a cleanup can work through each apart."""
         ...
 
     def events_of(self, account_id: str, *, after: int, limit: int) -> list[Event]:

@@ -34,7 +34,7 @@ def _one_of(description: str, values: tuple[str, ...] | list[str]) -> Fact:
 
 INVITATION_ID = _text("The invitation the event is about", pattern="^inv_[0-9A-HJKMNP-TV-Z]{26}$")
 EMAIL = _text("The address the event is about, normalised (lower case)", format="email")
-INSTANT = {"format": "date-time", "pattern": "^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$"}
+INSTANT: dict[str, Any] = {"format": "date-time", "pattern": "^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$"}
 ABOUT_AN_INVITATION = {"invitation_id": INVITATION_ID, "email": EMAIL}
 
 DATA: dict[EventType, dict[str, Fact]] = {
