@@ -23,7 +23,7 @@ def test_template_signs_every_internal_route_with_iam_and_no_public_route() -> N
     internal = [(path, method, props) for path, method, props in routes if path.startswith("/v1/internal/")]
     public = [(path, method, props) for path, method, props in routes if not path.startswith("/v1/internal/")]
 
-    assert len(internal) == 6  # SPEC's five internal routes and lifting a suppression
+    assert len(internal) == 7  # SPEC's five internal routes, the timeline, and lifting a suppression
     assert public
     for path, method, props in internal:
         assert props.get("Auth", {}).get("Authorizer") == "AWS_IAM", (method, path)

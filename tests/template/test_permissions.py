@@ -7,85 +7,115 @@ from typing import Any
 
 import pytest
 
+from tools.template import template
+
 ACCOUNTS = "AccountsTable"
 INVITATIONS = "InvitationsTable"
 IDEMPOTENCY = "IdempotencyTable"
+EVENTS = "EventsTable"
+EVENTS_STREAM = "EventsTable/stream"
 BY_ACCOUNT = "InvitationsTable/index/by-account"
 PENDING_BY_EXPIRY = "InvitationsTable/index/pending-by-expiry"
+TOKEN_KEY = "InvitationTokenKey"
+BUS = "EventBus"
 SENDER_IDENTITIES = "ses:identity/*"
 CONFIGURATION_SET = "ses:configuration-set"
 DEAD_LETTERS = "CleanupDeadLetterQueue"
 DELIVERY_DEAD_LETTERS = "DeliveryEventsDeadLetterQueue"
+MAIL_DEAD_LETTERS = "InvitationMailDeadLetterQueue"
+PUBLISHER_DEAD_LETTERS = "EventsPublisherDeadLetterQueue"
 
-# What each function's code does (see the call-budget tests and store.py), as (action, resource) pairs.
+# What each function's code does (see the call-budget tests and adapters/dynamodb_store.py), as (action, resource)
+# pairs. A transaction is authorised per item, by each item's own action.
+_TIMELINE = {  # the head read and moved on, the event put: every write tells of itself
+    ("dynamodb:GetItem", EVENTS),
+    ("dynamodb:PutItem", EVENTS),
+    ("dynamodb:UpdateItem", EVENTS),
+}
+_ISSUING = {  # the email's record read, the token minted, the invitation put and the one it replaces updated
+    ("dynamodb:Query", ACCOUNTS),
+    ("dynamodb:PutItem", ACCOUNTS),  # the ownership, the mail log, the administrator
+    ("dynamodb:PutItem", INVITATIONS),
+    ("dynamodb:UpdateItem", INVITATIONS),
+    ("kms:GenerateMac", TOKEN_KEY),
+}
+_CHECKS = {("dynamodb:ConditionCheckItem", ACCOUNTS)}  # an invitation's address is not suppressed, its account is
+_STREAM = {  # what Lambda's event source mapping reads the stream with, on the function's role
+    ("dynamodb:DescribeStream", EVENTS_STREAM),
+    ("dynamodb:GetRecords", EVENTS_STREAM),
+    ("dynamodb:GetShardIterator", EVENTS_STREAM),
+    ("dynamodb:ListStreams", EVENTS_STREAM),
+}
 _SENDING = {
     ("ses:SendEmail", SENDER_IDENTITIES),
     ("ses:SendEmail", CONFIGURATION_SET),
 }
+_PUBLIC_REISSUE = _ISSUING | _CHECKS | _TIMELINE  # join, resend: a fresh invitation to the account it waits on
 USES: dict[str, set[tuple[str, str]]] = {
-    "RegisterFunction": {
-        ("dynamodb:PutItem", ACCOUNTS),
-        ("dynamodb:Query", ACCOUNTS),
+    # A confirmation, never checked against suppressions; replacing an unverified claim deletes its account.
+    "RegisterFunction": _ISSUING
+    | _TIMELINE
+    | {
+        ("dynamodb:DeleteItem", ACCOUNTS),
         ("dynamodb:GetItem", IDEMPOTENCY),
         ("dynamodb:PutItem", IDEMPOTENCY),
         ("dynamodb:UpdateItem", IDEMPOTENCY),
         ("dynamodb:DeleteItem", IDEMPOTENCY),
     },
-    "JoinFunction": {
-        ("dynamodb:Query", ACCOUNTS),
-        ("dynamodb:PutItem", ACCOUNTS),
-        ("dynamodb:DeleteItem", ACCOUNTS),
-        ("dynamodb:ConditionCheckItem", ACCOUNTS),  # the address is not suppressed
-        ("dynamodb:PutItem", INVITATIONS),
-        ("dynamodb:UpdateItem", INVITATIONS),
-        ("dynamodb:DeleteItem", INVITATIONS),
-        *_SENDING,
-    },
-    "InvitationTokenFunction": {
-        ("dynamodb:Query", ACCOUNTS),
-        ("dynamodb:PutItem", ACCOUNTS),
-        ("dynamodb:UpdateItem", ACCOUNTS),
-        ("dynamodb:DeleteItem", ACCOUNTS),
-        ("dynamodb:ConditionCheckItem", ACCOUNTS),  # the address is not suppressed
-        ("dynamodb:GetItem", INVITATIONS),
-        ("dynamodb:PutItem", INVITATIONS),
-        ("dynamodb:UpdateItem", INVITATIONS),
-        ("dynamodb:DeleteItem", INVITATIONS),
-        *_SENDING,
-    },
-    "InternalFunction": {
+    "JoinFunction": _PUBLIC_REISSUE,
+    "ResendFunction": _PUBLIC_REISSUE,
+    # Preview and accept read the invitation by its token's hash; accept updates the ownership, the administrator
+    # and a confirmation's account; renew reissues.
+    "InvitationTokenFunction": _PUBLIC_REISSUE | {("dynamodb:UpdateItem", ACCOUNTS), ("dynamodb:GetItem", INVITATIONS)},
+    "InternalFunction": _ISSUING
+    | _CHECKS
+    | _TIMELINE
+    | {
         ("dynamodb:GetItem", ACCOUNTS),
         ("dynamodb:BatchGetItem", ACCOUNTS),  # the account view: what its invited administrators wait on
-        ("dynamodb:Query", ACCOUNTS),
-        ("dynamodb:PutItem", ACCOUNTS),
-        ("dynamodb:DeleteItem", ACCOUNTS),
-        ("dynamodb:ConditionCheckItem", ACCOUNTS),
-        ("dynamodb:PutItem", INVITATIONS),
-        ("dynamodb:UpdateItem", INVITATIONS),
-        ("dynamodb:DeleteItem", INVITATIONS),
+        ("dynamodb:DeleteItem", ACCOUNTS),  # revoke, lift a suppression, discard an unverified claim
+        ("dynamodb:GetItem", INVITATIONS),  # a provisioning retry reads its invitation again
         ("dynamodb:Query", BY_ACCOUNT),
-        *_SENDING,
+        ("dynamodb:Query", EVENTS),  # the timeline
     },
-    "CleanupFunction": {
+    "CleanupFunction": _TIMELINE
+    | {
         ("dynamodb:Query", PENDING_BY_EXPIRY),
         ("dynamodb:UpdateItem", INVITATIONS),
+        ("dynamodb:DeleteItem", ACCOUNTS),  # an expired confirmation's claim: ownership, administrator, account
         ("sqs:SendMessage", DEAD_LETTERS),
     },
     # Finds the invitation by the tags of its email, records the report there and on the email's ownership, and
     # stops invitation emails to an address that complained (a suppression item).
-    "DeliveryEventsFunction": {
+    "DeliveryEventsFunction": _TIMELINE
+    | {
         ("dynamodb:Query", BY_ACCOUNT),
         ("dynamodb:UpdateItem", INVITATIONS),
         ("dynamodb:UpdateItem", ACCOUNTS),
         ("dynamodb:PutItem", ACCOUNTS),
         ("sqs:SendMessage", DELIVERY_DEAD_LETTERS),
     },
+    # The outbox: reads the email's record and the invitation again, mints the link's token, sends, and records
+    # the delivery (or gives the mail log's count back: GetItem, PutItem).
+    "InvitationMailFunction": _STREAM
+    | _SENDING
+    | _TIMELINE
+    | {
+        ("dynamodb:Query", ACCOUNTS),
+        ("dynamodb:GetItem", ACCOUNTS),
+        ("dynamodb:PutItem", ACCOUNTS),
+        ("dynamodb:UpdateItem", ACCOUNTS),
+        ("dynamodb:GetItem", INVITATIONS),
+        ("dynamodb:UpdateItem", INVITATIONS),
+        ("kms:GenerateMac", TOKEN_KEY),
+        ("sqs:SendMessage", MAIL_DEAD_LETTERS),
+    },
+    "EventsPublisherFunction": _STREAM | {("events:PutEvents", BUS), ("sqs:SendMessage", PUBLISHER_DEAD_LETTERS)},
     "OpenApiFunction": set(),
     # The pages serve their own files; the browser calls the API.
     "AcceptPageFunction": set(),
     "RegisterPageFunction": set(),
 }
-USES["ResendFunction"] = USES["JoinFunction"]
 
 # AWS managed policies a function may carry, each with why nothing narrower is used.
 MANAGED = {
@@ -97,7 +127,8 @@ MANAGED = {
 def _resource_name(resource: Any) -> str:
     """A statement's resource in the words above: a table, an index, the SES identity or configuration set."""
     if isinstance(resource, dict) and "Fn::GetAtt" in resource:
-        return str(resource["Fn::GetAtt"][0])
+        logical_id, attribute = resource["Fn::GetAtt"]
+        return f"{logical_id}/stream" if attribute == "StreamArn" else str(logical_id)
     if isinstance(resource, dict) and "Fn::Sub" in resource:
         text = resource["Fn::Sub"] if isinstance(resource["Fn::Sub"], str) else resource["Fn::Sub"][0]
         if text.startswith("${") and ".Arn}" in text:
@@ -120,8 +151,9 @@ def _statements(transformed: dict[str, Any], function: str) -> list[dict[str, An
     for managed in role.get("ManagedPolicyArns", []):
         if isinstance(managed, dict) and "Ref" in managed:
             statements += resources[managed["Ref"]]["Properties"]["PolicyDocument"]["Statement"]
-        else:
-            assert managed in MANAGED, f"{function} carries {managed}, which nobody explained"
+        else:  # SAM writes the partition out; a role of our own names it (a stream consumer's)
+            arn = managed["Fn::Sub"].replace("${AWS::Partition}", "aws") if isinstance(managed, dict) else managed
+            assert arn in MANAGED, f"{function} carries {managed}, which nobody explained"
     return statements
 
 
@@ -151,14 +183,14 @@ def test_every_function_is_covered_by_the_least_privilege_check(transformed: dic
 
 
 def test_sending_is_limited_to_the_sender_address(transformed: dict[str, Any]) -> None:
-    sending = [
-        statement
-        for statement in _statements(transformed, "JoinFunction")
-        if "ses:SendEmail" in str(statement["Action"])
-    ]
+    sending = {
+        function: [statement for statement in _statements(transformed, function) if "ses:" in str(statement["Action"])]
+        for function in USES
+    }
 
-    assert sending
-    for statement in sending:
+    # Only the outbox sends (no request waits on SES), and only from SenderEmail
+    assert {function for function, statements in sending.items() if statements} == {"InvitationMailFunction"}
+    for statement in sending["InvitationMailFunction"]:
         assert statement["Condition"]["StringEqualsIgnoreCase"]["ses:FromAddress"] == {"Ref": "SenderEmail"}
 
 
@@ -172,3 +204,14 @@ def test_no_statement_grants_a_wildcard_resource_but_the_explained_ones(transfor
                     wildcards[function].add(_resource_name(resource))
 
     assert all(found == {SENDER_IDENTITIES} for found in wildcards.values()), dict(wildcards)
+
+
+def test_a_role_of_our_own_is_assumed_by_lambda_alone(transformed: dict[str, Any]) -> None:
+    resources = transformed["Resources"]
+    roles = {resources[name]["Properties"]["Role"]["Fn::GetAtt"][0] for name in USES if name in resources}
+    own = roles & set(template()["Resources"])  # written in the template, not made by SAM: the stream consumers'
+    lambda_alone = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+
+    assert own == {"InvitationMailFunctionRole", "EventsPublisherFunctionRole"}
+    for role in own:
+        assert resources[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [lambda_alone]

@@ -1,4 +1,5 @@
-"""The least-privilege table checked against behaviour: every DynamoDB action a function really makes is granted."""
+"""The least-privilege table checked against behaviour: every AWS action a function really makes is granted, the
+stream consumers' included (the outbox's SendEmail, the token key's GenerateMac, the bus's PutEvents)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,37 @@ import dataclasses
 from collections import defaultdict
 from typing import Any
 
+import boto3
 import pytest
 
-from business_accounts.adapters.wiring import dynamodb_client, services
-from business_accounts.logic.invitation_email import MailDeliveryError
+from business_accounts.adapters.environment import load_settings
+from business_accounts.adapters.wiring import (
+    build_services,
+    dynamodb_client,
+    events_client,
+    kms_client,
+    services,
+    sesv2_client,
+)
+from business_accounts.logic.invitation_email import MailRefused
 from business_accounts.logic.services import Services
-from tests.support.api import Api, routes
+from tests.support.api import Api, StreamOf, routes
+from tests.support.environment import EVENT_BUS, REGION, SENDER, TABLE_NAMES, TOKEN_KEY
 from tests.support.events import LambdaContext
 from tests.support.fakes import FakeClock
 from tests.support.ses import COMPLAINED, DELIVERED, deliver_report, report
 from tests.support.story import latest_token
-from tests.template.test_permissions import USES
+from tests.template.test_permissions import (
+    _STREAM,
+    CONFIGURATION_SET,
+    DEAD_LETTERS,
+    DELIVERY_DEAD_LETTERS,
+    IDEMPOTENCY,
+    MAIL_DEAD_LETTERS,
+    PUBLISHER_DEAD_LETTERS,
+    SENDER_IDENTITIES,
+    USES,
+)
 from tools.functions import functions
 
 _ITEM_ACTIONS = {
@@ -25,47 +46,76 @@ _ITEM_ACTIONS = {
     "Delete": "DeleteItem",
     "ConditionCheck": "ConditionCheckItem",
 }
+# What IAM calls each client's service.
+_IAM_PREFIX = {"dynamodb": "dynamodb", "kms": "kms", "events": "events", "sesv2": "ses"}
+_TABLES = {name: logical_id for logical_id, name in TABLE_NAMES.items()}
+CONFIGURATION_SET_NAME = "invitations"
 
 
 class Recorder:
-    """(function, action, resource) for every DynamoDB call, attributed to the function being invoked."""
+    """(function, action, resource) for every AWS call, attributed to the function being invoked."""
 
     def __init__(self) -> None:
         self.function = ""
         self.used: dict[str, set[tuple[str, str]]] = defaultdict(set)
 
+    def attach(self, client: Any) -> None:
+        client.meta.events.register("provide-client-params", self)
+
     def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
-        if model.name == "TransactWriteItems":
-            for item in params["TransactItems"]:
-                ((operation, request),) = item.items()
-                self._add(_ITEM_ACTIONS[operation], request["TableName"], None)
-        elif model.name == "BatchGetItem":
-            for table in params["RequestItems"]:
-                self._add(model.name, table, None)
-        else:
-            self._add(model.name, params.get("TableName", ""), params.get("IndexName"))
+        action = f"{_IAM_PREFIX[model.service_model.service_name]}:{model.name}"
+        for resource in self._resources(model.name, params):
+            self.used[self.function].add((action if model.name != "TransactWriteItems" else resource[0], resource[1]))
 
-    def _add(self, action: str, table: str, index: str | None) -> None:
-        self.used[self.function].add((f"dynamodb:{action}", f"{table}/index/{index}" if index else table))
+    def _resources(self, operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+        """What IAM authorises the call on, in the words of the least-privilege table (the action, per resource)."""
+        if operation == "TransactWriteItems":  # authorised per item, by each item's own action
+            return [
+                (f"dynamodb:{_ITEM_ACTIONS[kind]}", _TABLES[request["TableName"]])
+                for item in params["TransactItems"]
+                for kind, request in item.items()
+            ]
+        if operation == "BatchGetItem":
+            return [("", _TABLES[table]) for table in params["RequestItems"]]
+        if operation == "GenerateMac":
+            assert params["KeyId"] == TOKEN_KEY
+            return [("", "InvitationTokenKey")]
+        if operation == "PutEvents":
+            assert {entry["EventBusName"] for entry in params["Entries"]} == {EVENT_BUS}
+            return [("", "EventBus")]
+        if operation == "SendEmail":
+            assert params["FromEmailAddress"] == SENDER
+            assert params["ConfigurationSetName"] == CONFIGURATION_SET_NAME
+            return [("", SENDER_IDENTITIES), ("", CONFIGURATION_SET)]
+        table = _TABLES[params["TableName"]]
+        return [("", f"{table}/index/{params['IndexName']}" if "IndexName" in params else table)]
 
 
-class Failing:
-    """A mailer that fails every email, so the undo path of every sending route runs too."""
+class Refusing:
+    """A mailer that SES refuses every email of, so the outbox's undo (rejected, count given back) runs too."""
 
     def send(self, email: Any) -> None:
-        raise MailDeliveryError("MessageRejected")
+        raise MailRefused("MessageRejected")
 
 
-@pytest.fixture
-def recorder(runtime: Services) -> Recorder:
-    recorder = Recorder()
-    dynamodb_client().meta.events.register("provide-client-params.dynamodb.*", recorder)
-    return recorder
+class RecordingStream(StreamOf):
+    """The stream consumers, each call attributed to the consumer while it runs."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        super().__init__()
+        self._recorder = recorder
+
+    def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:  # type: ignore[override]
+        caller, self._recorder.function = self._recorder.function, logical_id
+        try:
+            return super().invoke(logical_id, event)
+        finally:
+            self._recorder.function = caller
 
 
 class RecordingApi(Api):
     def __init__(self, recorder: Recorder) -> None:
-        super().__init__()
+        super().__init__(stream=RecordingStream(recorder))
         self._recorder = recorder
         self.answers: list[tuple[str, str, int, str | None]] = []  # method, path, status, code: what each step did
 
@@ -78,23 +128,59 @@ class RecordingApi(Api):
         return answer
 
 
-def test_every_dynamodb_action_a_function_makes_is_in_its_policy(
-    recorder: Recorder, runtime: Services, clock: FakeClock
-) -> None:
-    api = RecordingApi(recorder)
-    services.use(dataclasses.replace(runtime, mailer=Failing()))
-    api.post(
-        "/v1/internal/accounts", {"company_name": "A", "administrator_email": "a@example.com", "created_via": "sales"}
-    )
-    services.use(runtime)
+@pytest.fixture
+def recorder(runtime: Services) -> Recorder:
+    recorder = Recorder()
+    for client in (dynamodb_client(), kms_client(), events_client(), sesv2_client()):
+        recorder.attach(client)
+    return recorder
 
-    account = api.post(
-        "/v1/internal/accounts", {"company_name": "A", "administrator_email": "a@example.com", "created_via": "sales"}
-    ).body["account_id"]
-    api.post("/v1/accounts", {"email": "a@example.com", "company_name": "A"})
+
+@pytest.fixture
+def configured(runtime: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Services:
+    """The runtime sending with a configuration set, as deployed (SendEmail is then authorised on it too)."""
+    boto3.client("sesv2", region_name=REGION).create_configuration_set(ConfigurationSetName=CONFIGURATION_SET_NAME)
+    monkeypatch.setenv("SES_CONFIGURATION_SET", CONFIGURATION_SET_NAME)
+    load_settings.cache_clear()
+    wired = dataclasses.replace(build_services(load_settings()), clock=clock)
+    services.use(wired)
+    return wired
+
+
+# What a function's role is granted for Lambda to use, not its code: the event source mapping reads the stream and
+# sends to the on-failure destination, asynchronous invocations dead-letter; and what this story cannot make happen.
+_NOT_MADE_BY_THE_CODE = {
+    "CleanupFunction": {("sqs:SendMessage", DEAD_LETTERS)},
+    "DeliveryEventsFunction": {("sqs:SendMessage", DELIVERY_DEAD_LETTERS)},
+    "InvitationMailFunction": _STREAM | {("sqs:SendMessage", MAIL_DEAD_LETTERS)},
+    "EventsPublisherFunction": _STREAM | {("sqs:SendMessage", PUBLISHER_DEAD_LETTERS)},
+    # Powertools reads a key's record only when DynamoDB's refused put did not return it (older boto3).
+    "RegisterFunction": {("dynamodb:GetItem", IDEMPOTENCY)},
+}
+
+
+def test_every_dynamodb_action_a_function_makes_is_in_its_policy(
+    recorder: Recorder, configured: Services, clock: FakeClock
+) -> None:
+    """Every AWS action of each function's code, DynamoDB, KMS, SES and EventBridge alike, the stream consumers'
+    included: each is granted, and each grant is used (but those Lambda itself uses, _NOT_MADE_BY_THE_CODE)."""
+    api = RecordingApi(recorder)
+    provisioning = {
+        "company_name": "A",
+        "administrator_email": "a@example.com",
+        "created_via": "sales",
+        "external_reference": "crm-1",
+    }
+    services.use(dataclasses.replace(configured, mailer=Refusing()))
+    account = api.post("/v1/internal/accounts", provisioning).body["account_id"]  # its email refused: undone
+    services.use(configured)
+    api.post("/v1/internal/accounts", provisioning)  # the retry: no email of it left, so one more is due
+    api.post("/v1/accounts", {"email": "a@example.com", "company_name": "A"}, headers={"Idempotency-Key": "taken"})
     api.post("/v1/accounts", {"email": "new@example.com", "company_name": "N"}, headers={"Idempotency-Key": "k"})
-    for failing in (False, True):  # each sending route once on its happy path and once where SES fails (undo)
-        services.use(dataclasses.replace(runtime, mailer=Failing() if failing else runtime.mailer))
+    clock.advance(minutes=2)
+    api.post("/v1/accounts", {"email": "new@example.com", "company_name": "M"})  # replaces the unconfirmed claim
+    for refusing in (False, True):  # each sending route's email once taken by SES and once refused (undone)
+        services.use(dataclasses.replace(configured, mailer=Refusing() if refusing else configured.mailer))
         clock.advance(minutes=2)
         api.post(f"/v1/accounts/{account}/join", {"email": "a@example.com"})
         clock.advance(minutes=2)
@@ -102,8 +188,8 @@ def test_every_dynamodb_action_a_function_makes_is_in_its_policy(
         api.post("/v1/invitations/resend", {"email": "nobody@example.com"})
         clock.advance(minutes=2)
         api.post("/v1/invitations/renew", {"token": latest_token()})
-        api.post(f"/v1/internal/accounts/{account}/invitations", {"email": f"colleague{int(failing)}@example.com"})
-    services.use(runtime)
+        api.post(f"/v1/internal/accounts/{account}/invitations", {"email": f"colleague{int(refusing)}@example.com"})
+    services.use(configured)
     api.post(f"/v1/internal/accounts/{account}/invitations", {"email": "leaving@example.com"})
     api.post("/v1/invitations/preview", {"token": latest_token()})
     listed = api.get(f"/v1/internal/accounts/{account}/invitations").body["items"]
@@ -122,28 +208,27 @@ def test_every_dynamodb_action_a_function_makes_is_in_its_policy(
                 at=clock(),
             )
         )
+    api.stream.drain()  # what the reports told reaches the bus
     api.post(f"/v1/accounts/{account}/join", {"email": colleague["email"]})  # refused: suppressed
     api.delete(f"/v1/internal/suppressions/{colleague['email']}")
     api.post(f"/v1/accounts/{account}/join", {"email": colleague["email"]})
     api.post("/v1/invitations/accept", {"token": latest_token()})
+    api.get(f"/v1/internal/accounts/{account}/events?limit=5")
     clock.advance(days=8)
     recorder.function = "CleanupFunction"
     functions()["CleanupFunction"].entry_point()({}, LambdaContext(function_name="CleanupFunction"))
+    api.stream.drain()  # the expiries reach the bus
 
     # Every step did what it is there for, so each write (and each undo) was made and recorded
-    sent, failed = (202, None), (503, "EMAIL_DELIVERY_FAILED")
-    sending = {
-        False: [sent, sent, sent, sent, (201, None)],  # join, resend, resend (nobody), renew, colleague
-        True: [failed, failed, sent, failed, failed],  # the same with SES failing: each undone
-    }
+    sent, created = (202, None), (201, None)
     assert [(status, code) for _, _, status, code in api.answers] == [
-        failed,  # provisioning, undone
-        (201, None),
-        (409, "PENDING_INVITATION"),
-        (201, None),  # with an Idempotency-Key
-        *sending[False],
-        *sending[True],
-        (201, None),  # the colleague whose invitation is revoked
+        created,  # provisioning; the outbox's email refused
+        created,  # its retry, mailed again
+        (409, "PENDING_INVITATION"),  # with an Idempotency-Key: its record deleted again
+        created,  # with an Idempotency-Key
+        created,  # the unconfirmed claim replaced
+        *[sent, sent, sent, sent, created] * 2,  # join, resend, resend (nobody), renew, colleague; then refused
+        created,  # the colleague whose invitation is revoked
         (200, None),  # preview
         (200, None),  # list
         (204, None),  # revoke
@@ -152,11 +237,9 @@ def test_every_dynamodb_action_a_function_makes_is_in_its_policy(
         (204, None),  # lifted
         sent,  # join once more
         (200, None),  # accepted
+        (200, None),  # the timeline
     ]
-    names = {"AccountsTable", "InvitationsTable", "IdempotencyTable"}
     for function, used in recorder.used.items():
-        assert {resource.split("/")[0] for _, resource in used} <= names
-        granted = {(action, resource) for action, resource in USES[function] if action.startswith("dynamodb:")}
-        assert used <= granted, {function: used - granted}
-    assert set(recorder.used) >= {"RegisterFunction", "JoinFunction", "ResendFunction", "InvitationTokenFunction"}
-    assert set(recorder.used) >= {"InternalFunction", "CleanupFunction", "DeliveryEventsFunction"}
+        assert used <= USES[function], {function: used - USES[function]}
+    unused = {function: USES[function] - recorder.used[function] for function in USES}
+    assert {function: grants for function, grants in unused.items() if grants} == _NOT_MADE_BY_THE_CODE

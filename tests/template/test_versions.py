@@ -10,7 +10,8 @@ from tests.template.conftest import translate
 from tools.functions import ROOT, functions, template
 
 ALIAS = "live"
-QUIET = {"CleanupFunction", "DeliveryEventsFunction"}  # nobody waits on their cold start
+# Nobody waits on their cold start: the schedule, the SES reports and the events stream's two consumers.
+QUIET = {"CleanupFunction", "DeliveryEventsFunction", "InvitationMailFunction", "EventsPublisherFunction"}
 
 
 def _of_type(resources: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -69,6 +70,13 @@ def test_the_schedule_and_the_ses_rule_invoke_the_alias_and_retry_on_it(transfor
     assert schedule["Target"]["Arn"] == _alias("CleanupFunction")
     assert rule["Targets"][0]["Arn"] == _alias("DeliveryEventsFunction")
     assert retries == {"CleanupFunction": ALIAS, "DeliveryEventsFunction": ALIAS}
+
+
+def test_the_stream_consumers_event_source_mappings_invoke_the_alias(transformed: dict[str, Any]) -> None:
+    mappings = _of_type(transformed["Resources"], "AWS::Lambda::EventSourceMapping").values()
+
+    invoked = {mapping["Properties"]["FunctionName"]["Ref"] for mapping in mappings}
+    assert invoked == {_alias(function)["Ref"] for function in ("InvitationMailFunction", "EventsPublisherFunction")}
 
 
 def test_snapstart_is_the_api_functions_choice_per_stage_off_unless_asked_and_on_in_prod(
