@@ -1,6 +1,7 @@
-// The invitation accept page: reads the token from the URL fragment and previews the invitation on load; it
-// accepts or renews only when the person clicks. It speaks the browser's language until the preview says which
-// language the invitation was sent in, unless the person has chosen one.
+// The page an email's link opens: reads the token from the URL fragment and previews it on load; it accepts or
+// renews only when the person clicks. The preview's `purpose` says what accepting does: join an account someone
+// else created (an invitation), or confirm the person's own registration (a confirmation). It speaks the browser's
+// language until the preview says which language the email was sent in, unless the person has chosen one.
 (() => {
   "use strict";
 
@@ -17,10 +18,19 @@
   let token = null;
   let current = null;
   let languageChosen = false;
+  // What the link is for, once the preview has said: "invitation" or "confirmation".
+  let purpose = "invitation";
+  // The tab's title of the screens that say each purpose in its own words (else title_<screen>).
+  const TITLES = { confirmation: { pending: "title_confirm", accepted: "title_confirmed" } };
 
+  // Shows `screen`, with its words for the link's purpose (elements marked data-purpose).
   function show(screen, values = {}) {
     current = screen;
-    return pages.show(screen, values);
+    const section = document.querySelector(`section[data-screen="${screen}"]`);
+    for (const element of section.querySelectorAll("[data-purpose]")) {
+      element.hidden = element.dataset.purpose !== purpose;
+    }
+    return pages.show(screen, values, TITLES[purpose]?.[screen]);
   }
 
   function tokenFromFragment() {
@@ -33,6 +43,7 @@
   }
 
   async function preview() {
+    purpose = "invitation";
     token = tokenFromFragment();
     if (!token) {
       show("not_found");
@@ -42,6 +53,7 @@
     const answer = await post("preview");
     if (answer.status === 200) {
       const invitation = answer.body;
+      purpose = invitation.purpose === "confirmation" ? "confirmation" : "invitation";
       if (!languageChosen && invitation.locale) pages.setLocale(invitation.locale);
       show("pending", () => ({
         company: invitation.company_name,
@@ -56,7 +68,8 @@
   }
 
   async function accept(button) {
-    const answer = await pages.press(button, () => pages.text("accepting"), () => post("accept"));
+    const progress = purpose === "confirmation" ? "confirming" : "accepting";
+    const answer = await pages.press(button, () => pages.text(progress), () => post("accept"));
     if (!answer) return;
     if (answer.status === 200) {
       show("accepted", { company: answer.body.company_name, email: answer.body.email });
@@ -74,7 +87,9 @@
     if (answer.status === 202) {
       show("renewed", () => pages.expiry(answer.body.expires_at));
     } else if (answer.body.code === "EMAIL_SUPPRESSED") {
+      // No new email can help: the button stays off, and the words say who can.
       pages.say(() => pages.text("email_suppressed"), true);
+      button.setAttribute("aria-disabled", "true");
     } else if (answer.status === 429 && answer.retryAfter) {
       pages.say("");
       pages.wait(button, answer.retryAfter, button.closest("section").querySelector(".countdown"));

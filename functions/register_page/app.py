@@ -22,6 +22,7 @@ PATH = "/register"
 def page(locale: str) -> Page:
     """register.html with its CSS, JS and words in `locale` (and every other language, for its switcher); the
     script gets what it needs to answer every API `code`."""
+    settings = load_settings()
     return render(
         Path(__file__).parent / "register",
         path=PATH,
@@ -29,8 +30,10 @@ def page(locale: str) -> Page:
         texts=REGISTER_PAGE,
         locale=locale,
         data={
-            # The Join screen waits this long before offering to ask again (the API would answer 429 sooner).
-            "cooldown_seconds": load_settings().invite_cooldown_seconds,
+            # The screens after an email wait this long before offering another (the API would answer 429 sooner).
+            "cooldown_seconds": settings.invite_cooldown_seconds,
+            # A confirmation sent again works this long from the moment it is sent (resend answers no expiry).
+            "invitation_ttl_seconds": settings.invitation_ttl_seconds,
             "countries": sorted(COUNTRY_CODES),
             **register_answers(),
         },

@@ -1,5 +1,6 @@
 // The registration page: the form calls POST /v1/accounts, and each answer has its screen (data.answers says
-// which, by `code`); on a pending invitation, Join calls POST /v1/accounts/{account_id}/join.
+// which, by `code`); a registration waits on its confirmation email, which POST /v1/invitations/resend sends again;
+// on a pending invitation, Join calls POST /v1/accounts/{account_id}/join.
 (() => {
   "use strict";
 
@@ -10,14 +11,17 @@
   const EMAIL_AT_MOST = 320;
 
   // Who is registering, once the API has said which account their email belongs to, and what became of the last
-  // invitation email to them when it went wrong (bounced, rejected, complained; else null).
+  // invitation email to them when it went wrong (bounced, rejected; else null).
   let person = null;
-  const UNDELIVERED = ["bounced", "rejected", "complained"];
-  // The last call, which the rate-limited and unavailable screens repeat: { label (a function), run }.
+  const UNDELIVERED = ["bounced", "rejected"];
+  // The last call, which the rate-limited and unavailable screens repeat: { label (a function), run, emails (the
+  // email it waits on, "confirmation" or "invitation", which the rate-limited screen tells to look for) }.
   let last = null;
   // One Idempotency-Key per form content until the API has decided: a retry after no answer or a 5xx cannot
   // create a second account, and the API's first answer comes back.
   let sent = { body: "", key: "" };
+  // The registration that waits on its confirmation (the 201's body), for Send the confirmation again.
+  let registered = null;
   const SAME_REGISTRATION_AGAIN = new Set(["REQUEST_IN_PROGRESS", "THROTTLED"]);
 
   function idempotencyKey(body) {
@@ -94,6 +98,9 @@
       line.hidden = line.dataset.invitation !== invitation.status;
     }
     showDelivery(shown);
+    // An email went to the address a moment ago: Join waits until it may send the next, rather than meet a 429.
+    const join = shown.querySelector('[data-action="join"]');
+    pages.wait(join, invitation.next_email_in || 0, shown.querySelector(".countdown"), "join_ready");
   }
 
   function showSent(body) {
@@ -107,9 +114,22 @@
     pages.wait(shown.querySelector('[data-action="ask-again"]'), data.cooldown_seconds, shown.querySelector(".countdown"));
   }
 
-  // A screen that waits out Retry-After (when given) before its button repeats the last call; `reason` is a text's key.
-  function showWaiting(screen, reason, seconds) {
+  // 201: the account waits on its confirmation, whose link works until `expiresAt`; the same address can have the
+  // message again once the cooldown has passed.
+  function showCreated(registration, expiresAt) {
+    const shown = pages.show("created", () => ({
+      company: registration.company_name,
+      email: registration.administrator_email,
+      until: pages.expiry(expiresAt).until,
+    }));
+    pages.wait(shown.querySelector('[data-action="resend"]'), data.cooldown_seconds, shown.querySelector(".countdown"));
+  }
+
+  // A screen that waits out Retry-After (when given) before its button repeats the last call; `reason` is a text's
+  // key, `emails` the email the person can look for meanwhile (none: say nothing of one).
+  function showWaiting(screen, reason, seconds, emails = null) {
     const shown = pages.show(screen, () => ({ reason: pages.text(reason), retry: last.label() }));
+    for (const line of shown.querySelectorAll("[data-emails]")) line.hidden = line.dataset.emails !== emails;
     pages.wait(shown.querySelector('[data-action="retry"]'), seconds, shown.querySelector(".countdown"));
   }
 
@@ -129,9 +149,17 @@
           email,
           company: answer.body.account?.company_name || person?.company || "",
         });
+      case "suppressed":
+        return pages.show("suppressed", { email, company: person?.company || "" });
       case "form":
         return showFieldErrors(answer.body.errors, known.text);
-      case "rate_limited":
+      case "rate_limited": {
+        // The email to look for meanwhile: the one the address's own limit (RATE_LIMITED) says went a moment ago,
+        // or the one the call waits on (a Join's invitation, a registration's confirmation); a first registration
+        // that API Gateway throttled has none.
+        const emails = answer.body.code === "RATE_LIMITED" || person || registered ? last.emails : null;
+        return showWaiting(known.screen, known.text, answer.retryAfter, emails);
+      }
       case "unavailable":
         return showWaiting(known.screen, known.text, answer.retryAfter);
       default:
@@ -143,7 +171,8 @@
     const body = formBody();
     clearFieldErrors();
     person = null;
-    last = { label: () => pages.text("create"), run: createAccount };
+    registered = null;
+    last = { label: () => pages.text("create"), run: createAccount, emails: "confirmation" };
     const answer = await pages.press(button, () => pages.text("creating"), () =>
       pages.post("/v1/accounts", body, { "Idempotency-Key": idempotencyKey(body) }),
     );
@@ -154,15 +183,34 @@
       sent = { body: "", key: "" };
     }
     if (answer.status === 201) {
-      pages.show("created", { company: answer.body.company_name, email: answer.body.administrator_email });
+      registered = answer.body;
+      showCreated(registered, registered.expires_at);
     } else {
       answered(answer, body.email);
     }
   }
 
+  // "Send the confirmation again": resend answers alike for every address, so the page says what it sent only as
+  // far as it knows; the new link's lifetime starts now.
+  async function resendConfirmation(button) {
+    const { administrator_email: email } = registered;
+    last = { label: () => pages.text("resend"), run: resendConfirmation, emails: "confirmation" };
+    const body = { email, locale: pages.locale() };
+    const answer = await pages.press(button, () => pages.text("resending"), () =>
+      pages.post("/v1/invitations/resend", body),
+    );
+    if (!answer) return;
+    if (answer.status === 202) {
+      showCreated(registered, new Date(Date.now() + data.invitation_ttl_seconds * 1000).toISOString());
+      pages.say(() => pages.text("resent"));
+    } else {
+      answered(answer, email);
+    }
+  }
+
   async function join(button) {
     const { company } = person;
-    last = { label: () => pages.text("join", { company }), run: join };
+    last = { label: () => pages.text("join", { company }), run: join, emails: "invitation" };
     const path = `/v1/accounts/${encodeURIComponent(person.accountId)}/join`;
     // The invitation email speaks the page's language.
     const body = { email: person.email, locale: pages.locale() };
@@ -182,9 +230,24 @@
     form.elements.email.select();
   }
 
+  // The fragment's `email`, every character kept: `+` stays a plus (URLSearchParams would read a space), an escape
+  // (%2B, %C3%BC) is decoded, and a `%` that starts none stays as it is.
+  function fragmentEmail() {
+    const field = window.location.hash
+      .slice(1)
+      .split("&")
+      .find((part) => part.startsWith("email="));
+    const value = field ? field.slice("email=".length) : "";
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
+  }
+
   // Only the email is taken from the URL (RAS opens /register#email=...); the fragment never reaches a server.
   function prefill() {
-    const email = (new URLSearchParams(window.location.hash.slice(1)).get("email") || "").trim();
+    const email = fragmentEmail().trim();
     if (!email || email.length > EMAIL_AT_MOST) return false;
     form.elements.email.value = email;
     return true;
@@ -213,6 +276,7 @@
   pages.onAction({
     join,
     "ask-again": join,
+    resend: resendConfirmation,
     "other-email": otherEmail,
     retry: (button) => last.run(button),
   });

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 import uuid
@@ -15,8 +16,8 @@ from tests.e2e.browsing import (
     SCREENSHOTS,
     an_email,
     assert_accessible,
+    assert_emails,
     capture,
-    mails_to,
     needs_chromium,
     open_newest_invitation,
     provision,
@@ -33,11 +34,13 @@ def test_browser_invitation_from_the_inbox_is_accepted(page: Page, stack: LocalS
     email = an_email("person")
     provision(stack, company, email, "reseller")
 
-    open_newest_invitation(page, stack, company)
+    open_newest_invitation(page, stack, email, company)
 
     expect(page.get_by_role("heading", name=f"Join {company}")).to_be_visible()
     expect(page.get_by_text(email).first).to_be_visible()
     expect(page).to_have_title(f"Join {company}")
+    # Its expiry, written once: en-GB, in the browser's time zone (Berlin), its offset named.
+    expect(page.locator("time")).to_have_text(re.compile(r"^\d{1,2} [A-Z][a-z]+ \d{4} at \d\d:\d\d GMT\+1$"))
     assert_accessible(page, "accept: pending")
     capture(page, "accept-pending", tmp_path)
     page.get_by_role("button", name="Accept invitation").click()
@@ -46,8 +49,8 @@ def test_browser_invitation_from_the_inbox_is_accepted(page: Page, stack: LocalS
     assert_accessible(page, "accept: accepted")
     capture(page, "accept-accepted", tmp_path)
     page.reload()  # the link has done its work
-    expect(page.get_by_role("heading", name="This invitation has already been accepted")).to_be_visible()
-    expect(page).to_have_title("This invitation has already been accepted")
+    expect(page.get_by_role("heading", name="This link has already been used")).to_be_visible()
+    expect(page).to_have_title("This link has already been used")
     assert_accessible(page, "accept: already accepted")
 
 
@@ -59,14 +62,14 @@ def test_browser_expired_link_offers_a_new_invitation_that_works(
     provision(short_lived_stack, company, email, "reseller")
     time.sleep(2.5)  # let the two-second invitation expire (the local stack runs on the real clock)
 
-    open_newest_invitation(page, short_lived_stack, company)
+    open_newest_invitation(page, short_lived_stack, email, company)
 
-    expect(page.get_by_role("heading", name="This invitation has expired")).to_be_visible()
+    expect(page.get_by_role("heading", name="This link has expired")).to_be_visible()
     assert_accessible(page, "accept: expired")
     capture(page, "accept-expired", tmp_path)
-    page.get_by_role("button", name="Send me a new invitation").click()
-    expect(page.get_by_role("heading", name="A new invitation is on its way")).to_be_visible()
-    assert len(mails_to(short_lived_stack, email)) == 2
+    page.get_by_role("button", name="Send me a new link").click()
+    expect(page.get_by_role("heading", name="A new email is on its way")).to_be_visible()
+    assert_emails(short_lived_stack, email, 2)
     assert_accessible(page, "accept: renewed")
     capture(page, "accept-renewed", tmp_path)
 
@@ -76,20 +79,22 @@ def test_browser_expired_link_to_a_complained_address_says_that_no_more_invitati
 ) -> None:
     company = f"Complained {uuid.uuid4().hex[:6]} Ltd"
     email = f"complaint+{an_email('accept').split('@')[0]}@simulator.amazonses.com"
-    provision(short_lived_stack, company, email, "reseller")
-    reported(short_lived_stack, email, "complained", company)
+    account_id = provision(short_lived_stack, company, email, "reseller")
+    reported(short_lived_stack, email, "complained", account_id)
     time.sleep(2.5)  # let the two-second invitation expire
 
-    open_newest_invitation(page, short_lived_stack, company)
-    page.get_by_role("button", name="Send me a new invitation").click()
+    open_newest_invitation(page, short_lived_stack, email, company)
+    renew = page.get_by_role("button", name="Send me a new link")
+    renew.click()
 
     expect(page.get_by_role("status")).to_have_text(
-        "Invitation emails to this address are stopped because one was marked as spam. "
+        "Emails to this address are stopped because one of ours was marked as spam. "
         "Ask your company's administrator or our support team to lift this."
     )
-    expect(page.get_by_role("heading", name="This invitation has expired")).to_be_visible()
+    expect(page.get_by_role("heading", name="This link has expired")).to_be_visible()
+    expect(renew).to_be_disabled()  # asking again cannot help: the words say who can
     assert_accessible(page, "accept: renew refused, complained")
-    assert len(mails_to(short_lived_stack, email)) == 1  # nothing more was sent
+    assert_emails(short_lived_stack, email, 1)  # nothing more was sent
 
 
 @pytest.mark.parametrize("locale", ["en", "de", "ja"])
@@ -103,7 +108,7 @@ def test_browser_invitation_email_fits_a_phone_and_keeps_a_desktop_line_short(
         {"company_name": company, "administrator_email": email, "created_via": "sales", "locale": locale},
     )
     assert answer.status_code == 201, answer.text
-    number = next(mail["number"] for mail in stack.inbox() if email in mail["to"])
+    number = stack.mail_to(email)["number"]
 
     for width, name in ((360, "phone"), (1280, "desktop")):
         page.set_viewport_size({"width": width, "height": 900})

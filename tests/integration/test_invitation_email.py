@@ -17,7 +17,7 @@ from tests.support.environment import ACCEPT_PAGE_URL
 from tests.support.fakes import FakeClock
 from tests.support.story import JANE, provision
 
-FIRST_EXPIRY_IN_WORDS = "December 3, 2026, 9:00\u202fAM UTC"  # the FakeClock's start + 7 days, as CLDR's en
+FIRST_EXPIRY_IN_WORDS = "3 December 2026, 09:00 UTC"  # the FakeClock's start + 7 days, as CLDR's en-GB
 
 
 def only_email() -> SentEmail:
@@ -134,7 +134,7 @@ def test_invitation_email_after_join_states_the_new_expiry(api: Api, clock: Fake
 
     api.post(f"/v1/accounts/{account_id}/join", {"email": JANE})
 
-    assert "December 5, 2026, 2:30\u202fPM UTC" in sent_emails()[-1].text
+    assert "5 December 2026, 14:30 UTC" in sent_emails()[-1].text
 
 
 @pytest.mark.parametrize(
@@ -157,13 +157,40 @@ def test_invitation_email_explains_why_the_account_exists(api: Api, created_via:
         assert code not in email.text  # in words, never the code
 
 
-def test_invitation_email_from_a_self_service_account_explains_it_was_registered(api: Api) -> None:
-    account_id = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME Ltd"}).body["account_id"]
-
-    api.post(f"/v1/internal/accounts/{account_id}/invitations", {"email": "bob@example.com"})
+def test_invitation_email_of_a_self_service_registration_asks_to_confirm_the_registrant_s_own_address(
+    api: Api,
+) -> None:
+    registered = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME Ltd"})
 
     email = only_email()
+
+    assert registered.status == 201, registered.body
+    assert email.to == [JANE]
+    assert email.subject == "Confirm your email address to finish registering ACME Ltd"
+    for part in (email.text, email.html):
+        assert "You asked to register a business account for" in part
+        assert "ACME Ltd" in part
+        assert "Confirm that the address is yours" in part
+        assert "Confirm my email address" in part or "To confirm your email address, open this link:" in part
+        assert FIRST_EXPIRY_IN_WORDS in part
+        assert "Did not register? You can ignore this email" in part
+        for invitation_words in ("invited", "already exists", "registered by someone at your company"):
+            assert invitation_words not in part  # nobody invited them: it is their own registration
+    assert f"{ACCEPT_PAGE_URL}#token={email.token}" in email.text
+    assert f'href="{ACCEPT_PAGE_URL}#token={email.token}"' in email.html
+    assert ">Confirm my email address</a>" in email.html
+
+
+def test_invitation_email_from_a_confirmed_self_service_account_explains_it_was_registered(api: Api) -> None:
+    account_id = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME Ltd"}).body["account_id"]
+    assert api.post("/v1/invitations/accept", {"token": only_email().token}).status == 200
+
+    invited = api.post(f"/v1/internal/accounts/{account_id}/invitations", {"email": "bob@example.com"})
+
+    assert invited.status == 201, invited.body
+    email = sent_emails()[-1]
     assert email.to == ["bob@example.com"]
+    assert email.subject == "You are invited to administer the ACME Ltd business account"
     assert "registered by someone at your company" in email.text
     assert "ACME Ltd" in email.text
 

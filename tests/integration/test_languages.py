@@ -149,7 +149,7 @@ def test_register_keeps_the_account_s_language(api: Api) -> None:
 
 @pytest.mark.parametrize(
     ("path", "heading"),
-    [("/register", "Geschäftskonto anlegen"), ("/invitations/accept", "Einladung zu einem Geschäftskonto")],
+    [("/register", "Geschäftskonto anlegen"), ("/invitations/accept", "Ihr Link wird geprüft")],
 )
 def test_page_is_served_in_the_accept_language_s_language_with_every_language_for_its_switcher(
     api: Api, path: str, heading: str

@@ -124,7 +124,7 @@ def test_chosen_language_stored_before_choices_were_told_apart_keeps_all_but_eng
 @pytest.mark.parametrize(
     ("locale", "written"),
     [
-        ("en", "December 3, 2026, 9:05\u202fAM UTC"),
+        ("en", "3 December 2026, 09:05 UTC"),  # British English, as the texts spell it ("licence")
         ("de", "3. Dezember 2026, 09:05 UTC"),
         ("fr", "3 décembre 2026, 09:05 TU"),  # French CLDR names UTC "temps universel": TU
         ("es", "3 de diciembre de 2026, 9:05 UTC"),

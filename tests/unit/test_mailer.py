@@ -55,7 +55,7 @@ def test_render_invitation_says_why_when_until_and_what_if_unexpected() -> None:
 
     for part in (rendered.text, rendered.html):
         assert "Upgrade Insurance" in part
-        assert "December 3, 2026, 9:00\u202fAM UTC" in part
+        assert "3 December 2026, 09:00 UTC" in part
         assert "Did not expect this?" in part
     assert INVITATION.link in rendered.text
     assert 'href="https://account.example.com/accept#token=abc_DEF-123"' in rendered.html

@@ -56,17 +56,28 @@ def translated(texts: Mapping[str, str], locale: str) -> dict[str, str]:
     return {key: say(text) for key, text in texts.items()}
 
 
+# English is British English, in its spelling ("licence") and in its dates ("3 December 2026"), in the emails and
+# on the pages alike; every other language writes dates as its own tag's CLDR data does.
+DATES_WRITTEN_AS = {DEFAULT: "en-GB"}
+
+
+def date_locale(locale: str) -> str:
+    """The CLDR locale whose dates and times `locale` writes (a BCP 47 tag, as the pages' `Intl` takes it)."""
+    return DATES_WRITTEN_AS.get(locale, locale)
+
+
 @cache
 def cldr(locale: str) -> Locale:
-    """Babel's CLDR data for `locale` (the layer keeps only the supported locales' data)."""
+    """Babel's CLDR data for the dates of `locale` (the layer keeps only the supported locales' data)."""
     from babel import Locale  # noqa: PLC0415 - only an email needs CLDR's dates; pages leave it unloaded
 
-    return Locale.parse(locale, sep="-")
+    return Locale.parse(date_locale(locale), sep="-")
 
 
 def written_instant(instant: datetime, locale: str) -> str:
     """`instant` in UTC, as `locale` writes a date and a time, the zone named: CLDR's long date, its long time
-    without the seconds, joined as CLDR joins them (`3. Dezember 2026, 09:00 UTC`, `2026年12月3日 9:00 UTC`)."""
+    without the seconds, joined as CLDR joins them (`3 December 2026, 09:00 UTC`, `3. Dezember 2026, 09:00 UTC`,
+    `2026年12月3日 9:00 UTC`)."""
     from babel.dates import format_date, format_time, get_datetime_format, get_time_format  # noqa: PLC0415
 
     data = cldr(locale)

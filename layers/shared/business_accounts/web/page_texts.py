@@ -2,7 +2,7 @@
 
 The values are marked with `N_()` and translated from the catalogs (`locales/`, see languages.py) when a page is
 rendered: each page carries its table in every supported language, so its language switcher needs no request.
-The HTML names a text as `${key}` (filled in by the server, in the request's language) and `data-text="key"` (filled
+The HTML names a text as `{key}` (filled in by the server, in the request's language) and `data-text="key"` (filled
 in by the script, with `{placeholders}` such as `{company}`); `title_<screen>` names the browser tab on each screen.
 Why an account exists is said in the invitation email's words (`wording.WHY_THE_ACCOUNT_EXISTS`), not here.
 """
@@ -14,20 +14,10 @@ from typing import Any
 
 from business_accounts.models.languages import N_
 
-# Shared by both pages: the language switcher, expiry times (each already names its zone), a countdown's end, and
-# why no invitation email is sent.
+# Shared by both pages: the language switcher, and a countdown's end.
 _SHARED = {
     "language": N_("Language"),
-    # Translators: {local} is a date and time in the reader's own time zone, its offset named (GMT+1).
-    "time_local": N_("{local}, your local time"),
-    # Translators: {utc} is a date and time in UTC, {local} the same moment in the reader's own time zone.
-    "time_both": N_("{utc} ({local}, your local time)"),
     "ready": N_("You can try again now."),
-    # 409 EMAIL_SUPPRESSED, from join (registration page) or renew (accept page).
-    "email_suppressed": N_(
-        "Invitation emails to this address are stopped because one was marked as spam. "
-        "Ask your company's administrator or our support team to lift this."
-    ),
 }
 
 REGISTER_PAGE = {
@@ -38,10 +28,10 @@ REGISTER_PAGE = {
     # The form.
     "title_form": N_("Create a business account"),
     "form_heading": N_("Create a business account"),
-    "form_intro": N_("Register a business account for your company or organization. You become its administrator."),
+    "form_intro": N_("Register a business account for your company or organisation. You become its administrator."),
     "label_email": N_("Work email"),
     "hint_email": N_("If you started in Remote Application Server, use the email address you entered there."),
-    "label_company_name": N_("Company or organization name"),
+    "label_company_name": N_("Company or organisation name"),
     "label_first_name": N_("First name (optional)"),
     "label_last_name": N_("Last name (optional)"),
     "label_country": N_("Country (optional)"),
@@ -55,11 +45,28 @@ REGISTER_PAGE = {
     "error_last_name": N_("Use at most 100 characters."),
     "error_country": N_("Choose a country from the list."),
     "fields_refused": N_("Check the fields marked with an error."),
-    # 201: created.
-    "title_created": N_("Business account created"),
-    "created_heading": N_("Your business account is ready"),
-    "created_text": N_("The business account of {company} is registered, and {email} is its administrator."),
-    "to_portal": N_("Go to your business account"),
+    # 201: registered, and waiting until the person confirms the address from the email just sent.
+    "title_created": N_("Confirm your email address"),
+    "created_heading": N_("Check your incoming emails to confirm your email address"),
+    "created_text": N_(
+        "We sent a confirmation message to {email}. If you don't see it, make sure to check your SPAM folder."
+    ),
+    # Translators: {until} is a date and time, its time zone named.
+    "created_next": N_(
+        "Open the link in the message to finish registering {company}: you then become the administrator of its "
+        "business account. The link works until {until}."
+    ),
+    "created_missing_heading": N_("No confirmation message?"),
+    "created_missing": N_(
+        "Is {email} not your address? Use another one. If it is yours, we can send the message again; "
+        "if none arrives, contact our support team."
+    ),
+    "resend": N_("Send the confirmation again"),
+    "resending": N_("Sending a new confirmation message…"),
+    "resent": N_(
+        "A new confirmation message is on its way, unless the address is confirmed already. "
+        "Links in earlier messages no longer work."
+    ),
     # 409 PENDING_INVITATION: the knowledge-base article's notification.
     "title_pending": N_("Join {company}"),
     "pending_heading": N_("A business account for {company} already exists"),
@@ -78,10 +85,13 @@ REGISTER_PAGE = {
     ),
     "join": N_("Join {company}"),
     "joining": N_("Sending you a new invitation…"),
+    # Translators: followed by a countdown such as 0:45.
+    "join_wait": N_("An invitation email went to this address a moment ago. You can ask for a new one in"),
+    "join_ready": N_("You can ask for a new invitation now."),
     "other_email": N_("Use another email address"),
     # 202 from Join: the article's "check your email" message.
     "title_sent": N_("Check your incoming emails"),
-    "sent_heading": N_("Check your incoming emails"),
+    "sent_heading": N_("A new invitation is on its way"),
     "sent_text": N_(
         "Check your incoming emails for an invitation message. "
         "If you don't see the message, make sure to check your SPAM folder."
@@ -93,6 +103,13 @@ REGISTER_PAGE = {
     # Translators: followed by a countdown such as 0:45.
     "ask_again_wait": N_("You can ask again in"),
     "sent_again": N_("A new invitation email is on its way. Links in earlier emails no longer work."),
+    # 409 EMAIL_SUPPRESSED from Join: no invitation email can help, another address or support can.
+    "title_suppressed": N_("Invitation emails to this address are stopped"),
+    "suppressed_heading": N_("Invitation emails to this address are stopped"),
+    "suppressed_text": N_(
+        "One of our invitation emails to {email} was marked as spam. To join {company}, ask your company's "
+        "administrator or our support team to lift the stop, or register with another email address."
+    ),
     # 409 ALREADY_REGISTERED or ALREADY_MEMBER.
     "title_registered": N_("You already have a business account"),
     "registered_heading": N_("You already have a business account"),
@@ -106,8 +123,13 @@ REGISTER_PAGE = {
     # 429, and API Gateway's throttling.
     "title_rate_limited": N_("Please wait before asking again"),
     "rate_limited_heading": N_("Please wait before asking again"),
+    # After Join (or its Send again), which has an invitation email waiting.
     "rate_limited_meanwhile": N_(
         "Meanwhile, check your incoming emails for an invitation message, and make sure to check your SPAM folder."
+    ),
+    # After Create account (or Send the confirmation again), which sent a confirmation a moment ago.
+    "rate_limited_meanwhile_confirmation": N_(
+        "Meanwhile, check your incoming emails for our confirmation message, and make sure to check your SPAM folder."
     ),
     # Translators: followed by a countdown such as 0:45.
     "try_again_wait": N_("You can try again in"),
@@ -125,14 +147,12 @@ REGISTER_PAGE = {
         "That invitation no longer exists. Create the account again to see where your email address stands."
     ),
     "too_many_emails": N_(
-        "Too many invitation emails were sent to this address. So that your inbox is not flooded, "
-        "you can ask for a new one after a short wait."
+        "So that your inbox is not flooded, we send only a few emails to one address in a short time."
     ),
     "throttled": N_("Many people are using the service right now."),
     "concurrent_update": N_("Someone changed this account at the same moment. Try again."),
     "request_in_progress": N_("Your account is still being created. Try again in a moment."),
     "form_changed": N_("The form changed while it was being sent. Try again."),
-    "email_not_sent": N_("We could not send the invitation email."),
     "busy": N_("The service is busy."),
     "our_side": N_("Something went wrong on our side."),
     "not_reached": N_("This page could not reach the service."),
@@ -146,10 +166,6 @@ REGISTER_PAGE = {
     "delivery_rejected": N_(
         "Our invitation email to this address could not be delivered on {when}: check the address, "
         "or ask your company's administrator or our support team."
-    ),
-    "delivery_complained": N_(
-        "Our invitation email to this address was marked as spam on {when}, so we send no more invitation emails "
-        "to it. Ask your company's administrator or our support team to lift this."
     ),
     "sent_after_bounced": N_(
         "Our previous invitation email to this address bounced on {when}. If this one does not arrive either, "
@@ -171,7 +187,8 @@ class Answer:
     text: str = ""
 
 
-# Every `code` that POST /v1/accounts or POST /v1/accounts/{account_id}/join can answer, API Gateway's included.
+# Every `code` that POST /v1/accounts, POST /v1/accounts/{account_id}/join or POST /v1/invitations/resend can
+# answer, API Gateway's included.
 # A code missing here is answered by its status: 429 waits, 5xx is "unavailable", anything else says UNEXPECTED.
 REGISTER_ANSWERS = {
     "PENDING_INVITATION": Answer("pending"),
@@ -186,12 +203,11 @@ REGISTER_ANSWERS = {
     "CONCURRENT_UPDATE": Answer(None, "concurrent_update"),
     "REQUEST_IN_PROGRESS": Answer(None, "request_in_progress"),
     "IDEMPOTENCY_KEY_REUSED": Answer(None, "form_changed"),
-    "EMAIL_DELIVERY_FAILED": Answer("unavailable", "email_not_sent"),
     "SERVICE_UNAVAILABLE": Answer("unavailable", "busy"),
     "INTERNAL_ERROR": Answer("unavailable", "our_side"),
     "ROUTE_NOT_FOUND": Answer("unavailable", "not_reached"),
     "UNSUPPORTED_MEDIA_TYPE": Answer("unavailable", "our_side"),  # the page always sends JSON: ours to fix
-    "EMAIL_SUPPRESSED": Answer(None, "email_suppressed"),
+    "EMAIL_SUPPRESSED": Answer("suppressed"),
 }
 # The texts (keys of REGISTER_PAGE) of answers that the table does not name.
 REGISTER_FALLBACKS = {
@@ -210,14 +226,16 @@ def register_answers() -> dict[str, Any]:
     }
 
 
+# A link opens this page for one of two purposes (the preview's `purpose`): an invitation to administer an account,
+# or the confirmation of one's own registration; what a link that no longer works says fits either.
 ACCEPT_PAGE = {
     **_SHARED,
-    "brand": N_("Business account invitation"),
+    "brand": N_("Business account"),
     "noscript_heading": N_("This page needs JavaScript"),
-    "noscript_text": N_("Turn on JavaScript and reload the page to see and accept your invitation."),
-    "title_checking": N_("Business account invitation"),
-    "checking": N_("Checking your invitation…"),
-    # 200 from preview.
+    "noscript_text": N_("Turn on JavaScript in your browser and reload this page to use the link from your email."),
+    "title_checking": N_("Checking your link"),
+    "checking": N_("Checking your link…"),
+    # 200 from preview, purpose "invitation".
     "title_pending": N_("Join {company}"),
     "pending_heading": N_("Join {company}"),
     "pending_text": N_(
@@ -230,38 +248,58 @@ ACCEPT_PAGE = {
     "accept": N_("Accept invitation"),
     "accepting": N_("Accepting the invitation…"),
     "pending_hint": N_("Not expecting this? Close this page: nothing changes unless you accept."),
+    # 200 from preview, purpose "confirmation": the person registered the account themselves.
+    "title_confirm": N_("Confirm your email address"),
+    "confirm_heading": N_("Confirm your email address to finish registering {company}"),
+    "confirm_text": N_(
+        "Confirming shows that {email} is your address, and makes you the administrator of the new business account."
+    ),
+    # Translators: {until} is a date and time, its time zone named.
+    "confirm_until": N_("This link works until {until}."),
+    "confirm": N_("Confirm my email address"),
+    "confirming": N_("Confirming your email address…"),
+    "confirm_hint": N_("Did not register? Close this page: no business account is created unless you confirm."),
     # 200 from accept.
     "title_accepted": N_("You are now an administrator of {company}"),
     "accepted_heading": N_("You are now an administrator of {company}"),
     "accepted_text": N_("{email} can now manage this business account."),
+    "title_confirmed": N_("Your business account is ready"),
+    "confirmed_heading": N_("Your business account for {company} is ready"),
+    "confirmed_text": N_("{email} is confirmed, and you are the administrator of this business account."),
     "to_portal": N_("Go to your business account"),
-    # 410 INVITATION_EXPIRED and INVITATION_SUPERSEDED: a new invitation in one click.
-    "title_expired": N_("This invitation has expired"),
-    "expired_heading": N_("This invitation has expired"),
+    # 410 INVITATION_EXPIRED and INVITATION_SUPERSEDED: a new email in one click, to the same address.
+    "title_expired": N_("This link has expired"),
+    "expired_heading": N_("This link has expired"),
     "expired_text": N_(
-        "Invitation links work for a limited time. We can send a new invitation to the address this one was sent to."
+        "Links in our emails work for a limited time. We can send a new email, with a new link, to the address "
+        "this one was sent to."
     ),
     "title_superseded": N_("This link was replaced by a newer one"),
     "superseded_heading": N_("This link was replaced by a newer one"),
     "superseded_text": N_(
-        "A newer invitation email was sent to the same address, so this link no longer works. "
-        "Use the link in the newest email, or ask for a new invitation."
+        "A newer email was sent to the same address, so this link no longer works. "
+        "Use the link in the newest email, or ask for a new one."
     ),
-    "renew": N_("Send me a new invitation"),
-    "renewing": N_("Asking for a new invitation…"),
+    "renew": N_("Send me a new link"),
+    "renewing": N_("Asking for a new link…"),
     # Translators: followed by a countdown such as 0:45.
-    "renew_wait": N_("Too many invitation emails were sent to this address. You can ask for a new one in"),
+    "renew_wait": N_("Too many emails were sent to this address. You can ask for a new one in"),
     # 202 from renew.
-    "title_renewed": N_("A new invitation is on its way"),
-    "renewed_heading": N_("A new invitation is on its way"),
+    "title_renewed": N_("A new email is on its way"),
+    "renewed_heading": N_("A new email is on its way"),
     "renewed_text": N_(
-        "Check your inbox for an email with a new link, and open that link to accept. "
+        "Check your inbox for an email with a new link, and open that link. "
         "If you don't see the message, make sure to check your SPAM folder. Links in earlier emails no longer work."
     ),
     "renewed_until": N_("The new link works until {until}."),
+    # 409 EMAIL_SUPPRESSED from renew.
+    "email_suppressed": N_(
+        "Emails to this address are stopped because one of ours was marked as spam. "
+        "Ask your company's administrator or our support team to lift this."
+    ),
     # The other answers to a token.
-    "title_already_accepted": N_("This invitation has already been accepted"),
-    "already_accepted_heading": N_("This invitation has already been accepted"),
+    "title_already_accepted": N_("This link has already been used"),
+    "already_accepted_heading": N_("This link has already been used"),
     "already_accepted_text": N_(
         "The address it was sent to is already an administrator of the business account, "
         "so there is nothing more to do here."
@@ -272,23 +310,22 @@ ACCEPT_PAGE = {
         "The account's administrators withdrew this invitation, so the link no longer works. "
         "If you still need access, ask them to invite you again."
     ),
-    "title_not_found": N_("This invitation link is not valid"),
-    "not_found_heading": N_("This invitation link is not valid"),
+    "title_not_found": N_("This link is not valid"),
+    "not_found_heading": N_("This link is not valid"),
     "not_found_text": N_(
-        "The link may be incomplete. Open it again from the invitation email, "
-        "or copy all of it into your browser's address bar."
+        "The link may be incomplete. Open it again from the email, or copy all of it into your browser's address bar."
     ),
     "not_found_next": N_(
-        "If it still does not work, register again where you started: you can ask for a new invitation there."
+        "If it still does not work, register again where you started: you can ask for a new email there."
     ),
-    "title_unavailable": N_("We could not check your invitation"),
-    "unavailable_heading": N_("We could not check your invitation"),
+    "title_unavailable": N_("We could not check your link"),
+    "unavailable_heading": N_("We could not check your link"),
     "unavailable_text": N_("The service did not answer. Nothing has changed; try again in a moment."),
     "try_again": N_("Try again"),
     # Said in the status line when a click did not work.
-    "accept_failed": N_("The invitation was not accepted: something went wrong on our side. Try again in a moment."),
-    "accept_no_answer": N_("The invitation was not accepted: the service did not answer. Try again in a moment."),
-    "renew_unavailable": N_("The invitation email could not be sent, and nothing was changed. Try again shortly."),
-    "renew_failed": N_("No new invitation was sent: something went wrong on our side. Try again in a moment."),
-    "renew_no_answer": N_("No new invitation was sent: the service did not answer. Try again in a moment."),
+    "accept_failed": N_("That did not work: something went wrong on our side, and nothing was changed. Try again."),
+    "accept_no_answer": N_("That did not work: the service did not answer, and nothing was changed. Try again."),
+    "renew_unavailable": N_("The email could not be sent, and nothing was changed. Try again shortly."),
+    "renew_failed": N_("No new email was sent: something went wrong on our side. Try again in a moment."),
+    "renew_no_answer": N_("No new email was sent: the service did not answer. Try again in a moment."),
 }

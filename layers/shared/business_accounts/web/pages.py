@@ -30,7 +30,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from markupsafe import Markup
 
 from business_accounts.adapters.environment import load_settings
-from business_accounts.logic.translation import translated
+from business_accounts.logic.translation import date_locale, translated
 from business_accounts.models.languages import DEFAULT, SUPPORTED, negotiate
 from business_accounts.models.wording import WHY_THE_ACCOUNT_EXISTS
 from business_accounts.web.http import create_app
@@ -84,12 +84,14 @@ def favicon() -> str:
 
 def shared_data(texts: Mapping[str, str]) -> dict[str, Any]:
     """What every page's script needs: its texts in every supported language (for the language switcher), the
-    portal to link onward to, and why an account exists (`created_via` in the invitation email's words)."""
+    portal to link onward to, why an account exists (`created_via` in the invitation email's words), and the CLDR
+    locale each language writes its dates in (the email's: English as en-GB)."""
     why = {str(created_via): words for created_via, words in WHY_THE_ACCOUNT_EXISTS.items()}
     return {
         "locales": list(SUPPORTED),
         "texts": {locale: translated(texts, locale) for locale in SUPPORTED},
         "why": {locale: translated(why, locale) for locale in SUPPORTED},
+        "date_locales": {locale: date_locale(locale) for locale in SUPPORTED},
         "portal": load_settings().portal_origin,
     }
 

@@ -69,21 +69,22 @@ const pages = (() => {
     }
   }
 
-  // Shows one screen (section[data-screen]), fills in its texts and values, names the tab after it, and moves
-  // focus to its heading so that keyboard and screen-reader users start reading there. `values` may be a
-  // function, called again when the language changes (for values said in words: why, until, a button's label).
-  function show(screen, values = {}) {
+  // Shows one screen (section[data-screen]), fills in its texts and values, names the tab after it (`title_<screen>`,
+  // or the text `title` names), and moves focus to its heading so that keyboard and screen-reader users start reading
+  // there. `values` may be a function, called again when the language changes (for values said in words: why,
+  // until, a button's label).
+  function show(screen, values = {}, title = `title_${screen}`) {
     let shown = null;
     for (const section of main.querySelectorAll("section[data-screen]")) {
       section.hidden = section.dataset.screen !== screen;
       if (!section.hidden) shown = section;
     }
-    current = { screen, values: typeof values === "function" ? values : () => values };
+    current = { screen, title, values: typeof values === "function" ? values : () => values };
     const now = current.values();
     fill(shown, now);
-    document.title = text(`title_${screen}`, now);
+    document.title = text(title, now);
     say("");
-    shown.querySelector("h1").focus();
+    shown.querySelector("h1:not([hidden])").focus();
     return shown;
   }
 
@@ -97,7 +98,7 @@ const pages = (() => {
     switcher.value = tag;
     const now = current.values();
     fill(main, now);
-    if (current.screen) document.title = text(`title_${current.screen}`, now);
+    if (current.screen) document.title = text(current.title || `title_${current.screen}`, now);
     if (statusWords) status.textContent = statusWords();
     for (const listener of onLocale) listener(tag);
   }
@@ -178,39 +179,20 @@ const pages = (() => {
     });
   }
 
-  // An expiry in the page's language, in UTC and in the browser's time zone, each zone named (UTC, GMT+1).
+  // An instant as the page's language writes a date and a time (CLDR's, through the browser's Intl: the same data
+  // the email's are written from, English as en-GB), once, in the browser's time zone with its offset named (GMT+1).
   function expiry(isoInstant) {
     const instant = new Date(isoInstant);
-    if (Number.isNaN(instant.getTime())) return { expires_at: isoInstant, expires_utc: isoInstant, expires_local: "" };
-    const utc = zoned(instant, "UTC");
-    const values = { utc, local: zoned(instant) };
-    // Where local time is UTC, saying the same time twice would only confuse.
-    const isUtc = instant.getTimezoneOffset() === 0;
-    return {
-      expires_at: isoInstant,
-      expires_utc: utc,
-      expires_local: isUtc ? "" : text("time_local", values),
-      until: isUtc ? utc : text("time_both", values),
-    };
-  }
-
-  // The browser's own tag for the page's language (en-GB for en, de-CH for de), so that dates follow its region.
-  function dateLocale() {
-    return (navigator.languages || []).find((tag) => closest(tag) === locale) || locale;
-  }
-
-  // A date and time as the page's language writes it (the browser's CLDR data), in `timeZone` (else the
-  // browser's), the zone named where that language puts it: UTC, or the offset (GMT+1).
-  function zoned(instant, timeZone = undefined) {
-    return new Intl.DateTimeFormat(dateLocale(), {
+    if (Number.isNaN(instant.getTime())) return { expires_at: isoInstant, until: isoInstant };
+    const written = new Intl.DateTimeFormat(data.date_locales[locale] || locale, {
       year: "numeric",
       month: "long",
       day: "numeric",
       hour: "numeric",
       minute: "2-digit",
-      timeZone,
-      timeZoneName: timeZone === "UTC" ? "short" : "shortOffset",
+      timeZoneName: "shortOffset",
     }).format(instant);
+    return { expires_at: isoInstant, until: written };
   }
 
   function clock(seconds) {
@@ -223,9 +205,10 @@ const pages = (() => {
   const countdowns = new WeakMap();
 
   // Keeps `button` disabled for `seconds`, counting down in `line` (its [role=timer]); then enables it and
-  // says so once. The timer itself is not a live region: a screen reader hears the start and the end only.
-  // The line keeps its room while nothing counts (CSS), so nothing moves when a countdown starts or ends.
-  function wait(button, seconds, line) {
+  // says so once (the text `ready` names). The timer itself is not a live region: a screen reader hears the start and
+  // the end only. A line takes room once its screen has counted (CSS), and keeps it, so that nothing moves when a
+  // countdown ends; on a screen that has not, it takes none.
+  function wait(button, seconds, line, ready = "ready") {
     countdowns.get(button)?.();
     const timer = line.querySelector('[role="timer"]');
     const counting = (on) => {
@@ -233,6 +216,7 @@ const pages = (() => {
       enable(button, !on);
     };
     if (seconds <= 0) {
+      line.classList.remove("counted");
       counting(false);
       return;
     }
@@ -243,7 +227,7 @@ const pages = (() => {
       if (left > 0) return;
       stop();
       counting(false);
-      say(text("ready"));
+      say(() => text(ready));
     };
     const interval = window.setInterval(tick, 250);
     const stop = () => {
@@ -251,6 +235,7 @@ const pages = (() => {
       countdowns.delete(button);
     };
     countdowns.set(button, stop);
+    line.classList.add("counted");
     counting(true);
     tick();
   }
