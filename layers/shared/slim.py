@@ -41,6 +41,7 @@ NEVER_IMPORTED = (
     "aws_lambda_powertools/utilities/parser",
     "aws_lambda_powertools/utilities/streaming",
     "aws_lambda_powertools/utilities/validation",
+    "aws_lambda_powertools/metrics/provider/datadog",  # metrics go to CloudWatch as EMF; nothing imports Datadog's
     "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui-bundle.min.js",
     "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui.min.css",
     "boto3/data",  # resource models: the store uses a plain client and boto3.dynamodb.types' (de)serialiser
@@ -63,6 +64,10 @@ MARKUPSAFE_SPEEDUPS = "markupsafe/_speedups*"
 CLDR_DATES = ("date_formats", "datetime_formats", "day_periods", "months", "time_formats", "time_zones")
 CLDR_ZONES = ("Etc/UTC",)
 CLDR_GLOBALS = ("likely_subtags", "parent_exceptions", "zone_aliases")
+# English writes its dates as en-GB does (translation.DATES_WRITTEN_AS), whose CLDR parent is en_001, the
+# English of the world (CLDR's parent_exceptions), not en.
+DATE_LOCALES = ("en-GB",)
+DATE_PARENTS = {"en_001.dat"}
 # Babel's modules for numbers, units, lists, language names and its gettext wrappers: the service uses none.
 BABEL_NEVER_IMPORTED = ("numbers.py", "units.py", "lists.py", "languages.py", "support.py", "messages")
 # The X-Ray SDK patches botocore only (see observability.py); its other patchers are never imported.
@@ -89,6 +94,11 @@ def slim_botocore_data(data: Path) -> None:
             _remove(entry)
     for examples in data.rglob("examples-1.json"):
         examples.unlink()
+    for waiters in data.rglob("waiters-2.json"):  # loaded by get_waiter only, which the code never calls
+        waiters.unlink()
+    for service in SERVICES:  # a client without api_version loads the newest; the older ones are never read
+        for older in sorted(path for path in (data / service).iterdir() if path.is_dir())[:-1]:
+            shutil.rmtree(older)
     prefixes = {_endpoint_prefix(data / service) for service in SERVICES}
     endpoints = json.loads((data / "endpoints.json").read_text(encoding="utf-8"))
     for partition in endpoints["partitions"]:
@@ -132,8 +142,8 @@ def _likely_subtags_of(languages: set[str]) -> Callable[[dict[str, Any]], dict[s
 def slim_babel(target: Path) -> None:
     """Babel as the service uses it: CLDR's dates of the supported languages (languages.written_instant)."""
     catalogs = target / "business_accounts" / "locales"
-    locales = ["en", *(compiled.stem for compiled in catalogs.glob("*.mo"))]
-    kept = cldr_files(locales)
+    locales = ["en", *DATE_LOCALES, *(compiled.stem for compiled in catalogs.glob("*.mo"))]
+    kept = cldr_files(locales) | DATE_PARENTS
     for data in (target / "babel" / "locale-data").iterdir():
         if data.name not in kept:
             data.unlink()

@@ -24,6 +24,7 @@ DEAD_LETTERS = "CleanupDeadLetterQueue"
 DELIVERY_DEAD_LETTERS = "DeliveryEventsDeadLetterQueue"
 MAIL_DEAD_LETTERS = "InvitationMailDeadLetterQueue"
 PUBLISHER_DEAD_LETTERS = "EventsPublisherDeadLetterQueue"
+CLEANUP_ALIAS = "CleanupFunction:live"  # its own alias, by the name the template gives it (no cycle through GetAtt)
 
 # What each function's code does (see the call-budget tests and adapters/dynamodb_store.py), as (action, resource)
 # pairs. A transaction is authorised per item, by each item's own action.
@@ -84,6 +85,7 @@ USES: dict[str, set[tuple[str, str]]] = {
         ("dynamodb:UpdateItem", INVITATIONS),
         ("dynamodb:DeleteItem", ACCOUNTS),  # an expired confirmation's claim: ownership, administrator, account
         ("sqs:SendMessage", DEAD_LETTERS),
+        ("lambda:InvokeFunction", CLEANUP_ALIAS),  # a backlog handed on to runs of its own
     },
     # Finds the invitation by the tags of its email, records the report there and on the email's ownership, and
     # stops invitation emails to an address that complained (a suppression item).
@@ -137,6 +139,8 @@ def _resource_name(resource: Any) -> str:
             return SENDER_IDENTITIES
         if ":configuration-set/" in text:
             return CONFIGURATION_SET
+        if text.endswith(":function:${AWS::StackName}-cleanup:live"):
+            return CLEANUP_ALIAS
     if isinstance(resource, dict) and "Fn::If" in resource:
         return _resource_name(resource["Fn::If"][1])
     raise AssertionError(f"unexpected resource {resource!r}: name it precisely or explain it here")

@@ -36,7 +36,7 @@ class Continuation(BaseModel):
     """The event of a run that another handed work on to: which parts of the pending invitations, and how many
     runs in a row this one makes (the schedule's own event has neither: every part, the first run)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     parts: tuple[Annotated[str, StringConstraints(min_length=1, max_length=40)], ...] | None = None
     rounds: int = Field(default=0, ge=0, le=MAX_ROUNDS)
