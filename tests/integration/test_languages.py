@@ -192,6 +192,34 @@ def test_join_and_resend_keep_the_invitation_s_language_over_the_accept_language
     assert [in_language(email, GERMAN) for email in sent_emails()] == [True, True, True]
 
 
+@pytest.mark.parametrize("route", ["join", "resend", "renew"])
+def test_a_defaulted_language_yields_to_the_person_s_accept_language_which_is_kept_from_then_on(
+    api: Api, clock: FakeClock, route: str
+) -> None:
+    account_id = provision(api)["account_id"]  # nobody chose: English by default
+    clock.advance(days=8 if route == "renew" else 0, seconds=61)
+    japanese = {"Accept-Language": "ja-JP, ja;q=0.9, en;q=0.5"}  # what the RAS console sends in Japanese
+
+    if route == "join":
+        answer = api.post(f"/v1/accounts/{account_id}/join", {"email": JANE}, headers=japanese)
+    elif route == "resend":
+        answer = api.post("/v1/invitations/resend", {"email": JANE}, headers=japanese)
+    else:
+        answer = api.post("/v1/invitations/renew", {"token": sent_emails()[-1].token}, headers=japanese)
+    clock.advance(seconds=61)
+    again = api.post("/v1/invitations/resend", {"email": JANE}, headers={"Accept-Language": "fr"})
+    preview = api.post("/v1/invitations/preview", {"token": sent_emails()[-1].token})
+
+    assert (answer.status, again.status) == (202, 202), (answer.body, again.body)
+    languages = (ENGLISH, JAPANESE, JAPANESE)
+    assert [in_language(email, language) for email, language in zip(sent_emails(), languages, strict=True)] == [
+        True,
+        True,
+        True,
+    ]
+    assert preview.body["locale"] == "ja"  # chosen now: the later French Accept-Language does not take it over
+
+
 def test_register_and_resend_with_a_locale_in_the_body(api: Api, clock: FakeClock) -> None:
     registered = api.post(
         "/v1/accounts", {"email": "owner@example.com", "company_name": "ACME Ltd", "locale": "zh-Hans"}
