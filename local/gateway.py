@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -66,6 +67,25 @@ def cors_preflight(stack: Stack) -> dict[str, str]:
     return {_CORS_HEADERS[key]: str(value).strip("'") for key, value in cors.items() if key in _CORS_HEADERS}
 
 
+def missing_authentication_token(stack: Stack) -> tuple[bytes, dict[str, str]]:
+    """What API Gateway (REST) answers an unknown route or method: 403 "Missing Authentication Token", in the shape
+    of the template's DEFAULT_4XX gateway response where the Api declares one: the body and the headers."""
+    apis = [with_globals(logical_id) for logical_id in stack.logical_ids("AWS::Serverless::Api")]
+    declared = next((api["GatewayResponses"] for api in apis if "GatewayResponses" in api), {})
+    default = stack.resolve(declared.get("MISSING_AUTHENTICATION_TOKEN") or declared.get("DEFAULT_4XX") or {})
+    message = "Missing Authentication Token"
+    body = default.get("ResponseTemplates", {}).get("application/json")
+    if body is None:
+        return json.dumps({"message": message}).encode(), {"Content-Type": "application/json"}
+    rendered = body.replace("$context.error.responseType", "MISSING_AUTHENTICATION_TOKEN").replace(
+        "$context.error.messageString", json.dumps(message)
+    )
+    headers = {
+        name: str(value).strip("'") for name, value in default.get("ResponseParameters", {}).get("Headers", {}).items()
+    }
+    return rendered.encode(), {"Content-Type": "application/json", **headers}
+
+
 class Gateway:
     """Matches a request to a route, builds the event, invokes the function and translates its answer."""
 
@@ -74,6 +94,7 @@ class Gateway:
         self._stage = stack.parameters.get("Stage", "dev")
         self._local_pages = local_pages
         self._preflight = cors_preflight(stack)
+        self._unknown = missing_authentication_token(stack)
 
     def answer(self, request: Request) -> Reply:
         method, url = request.method, urlsplit(request.environ[RAW_PATH])
@@ -89,8 +110,8 @@ class Gateway:
         if method in ("GET", "HEAD") and url.path == "/favicon.ico" and not matches:
             # Browsers ask every host for it; a 403 would print a console error on the local pages.
             return Reply(FAVICON.read_bytes(), HTTPStatus.OK, {"Content-Type": "image/x-icon"})
-        # API Gateway (REST) answers every unknown route or method like this, and so does sam local.
-        return json_reply(HTTPStatus.FORBIDDEN, {"message": "Missing Authentication Token"})
+        body, headers = self._unknown
+        return Reply(body, HTTPStatus.FORBIDDEN, headers)  # what API Gateway answers every unknown route or method
 
     def _invoke(self, request: Request, route: Route, parameters: dict[str, str]) -> Reply:
         outcome = route.pool.invoke(self._event(request, route, parameters))

@@ -22,6 +22,9 @@ from local.serving import LoggedHandler
 from tools.functions import template
 from tools.template import Stack
 
+# API Gateway's answer to an unknown route or method, in the shape of the template's DEFAULT_4XX response.
+MISSING_AUTHENTICATION_TOKEN = {"code": "MISSING_AUTHENTICATION_TOKEN", "message": "Missing Authentication Token"}
+
 
 class ScriptedPool:
     """Stands in for a function: records events, answers what the test says (once `release` is set, if given)."""
@@ -140,7 +143,7 @@ def test_gateway_unknown_route_or_method_is_403_missing_authentication_token(bas
     for method, path in (("GET", "/v1/nowhere"), ("PUT", "/v1/accounts"), ("GET", "/")):
         answer = requests.request(method, base_url + path, timeout=5)
         assert answer.status_code == 403
-        assert answer.json() == {"message": "Missing Authentication Token"}
+        assert answer.json() == MISSING_AUTHENTICATION_TOKEN
 
 
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "BREW"])
@@ -149,7 +152,7 @@ def test_gateway_unrouted_method_is_403_json_not_an_html_page(address: tuple[str
 
     assert answer.status == 403
     assert answer.getheader("Content-Type") == "application/json"
-    assert json.loads(answer.read()) == {"message": "Missing Authentication Token"}
+    assert json.loads(answer.read()) == MISSING_AUTHENTICATION_TOKEN
 
 
 def test_gateway_options_on_a_route_answers_the_template_cors_preflight(address: tuple[str, int]) -> None:

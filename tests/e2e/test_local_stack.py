@@ -21,6 +21,9 @@ from local.stack import parse_arguments
 from tests.e2e.conftest import LocalStack, group_ends, start_stack, stop_stack
 from tools.functions import ROOT, functions, template
 
+# API Gateway's answer to an unknown route or method, in the shape of the template's DEFAULT_4XX response.
+MISSING_AUTHENTICATION_TOKEN = {"code": "MISSING_AUTHENTICATION_TOKEN", "message": "Missing Authentication Token"}
+
 
 def new_email() -> str:
     return f"person-{uuid.uuid4().hex[:10]}@example.com"
@@ -114,7 +117,7 @@ def test_local_stack_query_strings_and_path_parameters_reach_the_handler(stack: 
 def test_local_stack_unknown_route_answers_like_api_gateway(stack: LocalStack) -> None:
     for answer in (stack.get("/v1/nowhere"), requests.delete(stack.api + "/v1/accounts", timeout=10)):
         assert answer.status_code == 403
-        assert answer.json() == {"message": "Missing Authentication Token"}
+        assert answer.json() == MISSING_AUTHENTICATION_TOKEN
 
 
 def test_local_stack_concurrent_registrations_of_one_email_make_one_account(stack: LocalStack) -> None:
