@@ -3,6 +3,7 @@ invariant (one owner per email, one pending invitation per email, a mail log cou
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -18,7 +19,8 @@ from business_accounts.adapters.keys import (
 )
 from business_accounts.logic.limits import DAY_SECONDS
 from business_accounts.models.items import Account, Administrator, EmailOwnership, Invitation, MailLog
-from business_accounts.models.types import AdministratorState, InvitationStatus
+from business_accounts.models.lifetime import epoch
+from business_accounts.models.types import AdministratorState, InvitationStatus, iso
 
 
 def stored(model: BaseModel) -> Item:
@@ -166,17 +168,26 @@ class Parts:
         status: InvitationStatus,
         *,
         expected: tuple[InvitationStatus, ...],
+        when: tuple[str, datetime] | None = None,
+        stamped: str | None = None,
     ) -> None:
-        """The invitation leaves the pending index for `status`, only from one of the `expected` ones."""
+        """The invitation leaves the pending index for `status`, only from one of the `expected` ones; `when` adds a
+        condition on its expiry at that instant (`:now`), and `stamped` names the attribute that records it (`:at`)."""
         values: dict[str, Any] = {":status": status.value}
         values |= {f":expected{index}": value.value for index, value in enumerate(expected)}
+        condition = f"#status IN ({', '.join(f':expected{index}' for index in range(len(expected)))})"
+        setting = "#status = :status"
+        if when is not None:
+            condition, now = f"{condition} AND {when[0]}", when[1]
+            values |= {":now": epoch(now)} | ({":at": iso(now)} if stamped else {})
+            setting += f", {stamped} = :at" if stamped else ""
         transaction.add(
             part,
             "Update",
             TableName=self._invitations,
             Key={"token_hash": token_hash},
-            UpdateExpression="SET #status = :status REMOVE pending_shard",
-            ConditionExpression=f"#status IN ({', '.join(f':expected{index}' for index in range(len(expected)))})",
+            UpdateExpression=f"SET {setting} REMOVE pending_shard",
+            ConditionExpression=condition,
             ExpressionAttributeNames=names("status"),
             ExpressionAttributeValues=values,
         )

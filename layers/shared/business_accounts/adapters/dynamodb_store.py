@@ -29,7 +29,7 @@ from business_accounts.logic.store import (
 )
 from business_accounts.models.events import NewEvent
 from business_accounts.models.items import Delivery, EmailOwnership, Invitation, MailLog, Suppression
-from business_accounts.models.lifetime import EXPIRED_AT_NOW, UNEXPIRED_AT_NOW, epoch
+from business_accounts.models.lifetime import EXPIRED_AT_NOW, UNEXPIRED_AT_NOW
 from business_accounts.models.types import (
     AdministratorState,
     Budget,
@@ -175,20 +175,14 @@ class DynamoStore(Reads):
 
     def accept(self, invitation: Invitation, now: datetime, events: Sequence[NewEvent]) -> None:
         def build(transaction: Transaction) -> None:
-            transaction.add(
+            self._parts.set_status(
+                transaction,
                 "invitation",
-                "Update",
-                TableName=self._invitations,
-                Key={"token_hash": invitation.token_hash},
-                UpdateExpression="SET #status = :accepted, accepted_at = :at REMOVE pending_shard",
-                ConditionExpression=f"#status = :pending AND {UNEXPIRED_AT_NOW}",
-                ExpressionAttributeNames=names("status"),
-                ExpressionAttributeValues={
-                    ":accepted": InvitationStatus.ACCEPTED.value,
-                    ":pending": InvitationStatus.PENDING.value,
-                    ":at": iso(now),
-                    ":now": epoch(now),
-                },
+                invitation.token_hash,
+                InvitationStatus.ACCEPTED,
+                expected=(InvitationStatus.PENDING,),
+                when=(UNEXPIRED_AT_NOW, now),
+                stamped="accepted_at",
             )
             transaction.add(
                 "ownership",
@@ -254,19 +248,13 @@ class DynamoStore(Reads):
 
     def _expiry(self, overdue: Overdue, now: datetime, *, with_claim: bool) -> Callable[[Transaction], None]:
         def build(transaction: Transaction) -> None:
-            transaction.add(
+            self._parts.set_status(
+                transaction,
                 "invitation",
-                "Update",
-                TableName=self._invitations,
-                Key={"token_hash": overdue.token_hash},
-                UpdateExpression="SET #status = :expired REMOVE pending_shard",
-                ConditionExpression=f"#status = :pending AND {EXPIRED_AT_NOW}",
-                ExpressionAttributeNames=names("status"),
-                ExpressionAttributeValues={
-                    ":expired": InvitationStatus.EXPIRED.value,
-                    ":pending": InvitationStatus.PENDING.value,
-                    ":now": epoch(now),
-                },
+                overdue.token_hash,
+                InvitationStatus.EXPIRED,
+                expected=(InvitationStatus.PENDING,),
+                when=(EXPIRED_AT_NOW, now),
             )
             if with_claim:  # the unverified registration goes, and its email is free again
                 transaction.add(
