@@ -12,7 +12,7 @@ TOOLS_VENV := .venv-sam
 PY := $(VENV)/bin/python
 RUN_PY := $(RUN_VENV)/bin/python
 SAM := $(TOOLS_VENV)/bin/sam
-# The PATH make was started with: `make build` runs sam build on it, as CI would (docs/deploy-notes.md).
+# The PATH make was started with: `make build` runs sam build on it, as CI would (docs/deploy.md, step 6).
 STARTING_PATH := $(PATH)
 # Every other task runs the project venv's tools first.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)

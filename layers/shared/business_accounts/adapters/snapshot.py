@@ -3,7 +3,8 @@ unique or fresh in each execution environment is renewed after a restore.
 
 A function registers its hooks once, from its app.py (`prepare`). With SnapStart off (the template's `SnapStart`
 parameter) Lambda never runs them and the function starts as it always did, building everything on first use.
-docs/deploy-notes.md has the audit of every piece of state an init creates, and why these hooks are all it needs.
+docs/deploy.md (Sizing, SnapStart) has the audit of every piece of state an init creates, and why these hooks are
+all it needs.
 """
 
 from __future__ import annotations
