@@ -1,12 +1,10 @@
 """The IAM-signed back-office API: provision accounts, read them, invite colleagues, list and revoke invitations,
 and lift the stop on invitation emails to an address that complained."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from business_accounts.adapters import snapshot
 from business_accounts.adapters.wiring import services
@@ -36,8 +34,7 @@ from business_accounts.models.errors import (
 )
 from business_accounts.models.languages import negotiate
 from business_accounts.models.types import AccountId, InvitationId, InvitationStatus, PathEmail
-from business_accounts.observability import logger, metrics, tracer
-from business_accounts.web.http import AcceptLanguage, answers, create_app, link
+from business_accounts.web.http import AcceptLanguage, answers, create_app, entry_point, link
 
 app = create_app()
 TAGS = ["Internal (IAM-signed)"]
@@ -178,11 +175,7 @@ def lift_suppression(
     return Response(status_code=204)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = entry_point(app)
 
 
 # SnapStart: what a first request would build is built before the snapshot (adapters/snapshot.py).

@@ -1,10 +1,5 @@
 """POST /v1/invitations/{preview,accept,renew}: what a person does with the token from an invitation link."""
 
-from typing import Any
-
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from business_accounts.adapters import snapshot
 from business_accounts.adapters.wiring import services
 from business_accounts.logic import invitations
@@ -16,8 +11,7 @@ from business_accounts.models.errors import (
     UnsupportedMediaType,
 )
 from business_accounts.models.languages import negotiate
-from business_accounts.observability import logger, metrics, tracer
-from business_accounts.web.http import AcceptLanguage, answers, create_app
+from business_accounts.web.http import AcceptLanguage, answers, create_app, entry_point
 
 app = create_app()
 
@@ -53,11 +47,7 @@ def renew(request: TokenRequest, accept_language: AcceptLanguage = None) -> Rene
     return invitations.renew(services(), token=request.token, accepted=negotiate(accept_language))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = entry_point(app)
 
 
 # SnapStart: what a first request would build is built before the snapshot (adapters/snapshot.py).

@@ -1,10 +1,8 @@
 """POST /v1/accounts/{account_id}/join: "Join COMPANY" sends a fresh invitation email; earlier links stop working."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from business_accounts.adapters import snapshot
 from business_accounts.adapters.wiring import services
@@ -18,8 +16,7 @@ from business_accounts.models.errors import (
 )
 from business_accounts.models.languages import negotiate
 from business_accounts.models.types import AccountId
-from business_accounts.observability import logger, metrics, tracer
-from business_accounts.web.http import AcceptLanguage, answers, create_app
+from business_accounts.web.http import AcceptLanguage, answers, create_app, entry_point
 
 app = create_app()
 
@@ -50,11 +47,7 @@ def join(
     )
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = entry_point(app)
 
 
 # SnapStart: what a first request would build is built before the snapshot (adapters/snapshot.py).

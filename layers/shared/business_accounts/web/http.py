@@ -5,7 +5,7 @@ from __future__ import annotations
 import binascii
 import json
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache, reduce
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model
 
@@ -253,3 +254,18 @@ def create_app() -> APIGatewayRestResolver:
     app.exception_handler(Exception)(_unexpected)
     app.not_found(_route_not_found)
     return app
+
+
+def entry_point(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """An API function's `lambda_handler`: its app resolving the event, with the request's logging context (its
+    correlation id), an X-Ray trace of its AWS calls (answers left out: they may hold emails) and its metrics."""
+    from business_accounts.observability import metrics, tracer  # noqa: PLC0415 - X-Ray only where AWS is called
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    handler: Callable[[dict[str, Any], LambdaContext], dict[str, Any]] = lambda_handler  # the decorators type Any
+    return handler
