@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import resource_tracker
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -47,7 +48,10 @@ class Instance:
             target=serve, args=(spec, child), name=f"{spec.logical_id}#{spec.number}", daemon=True
         )
         # Blocked here, Ctrl-C stays blocked in the fork server this starts (its first instance) and in every
-        # instance forked from it: the mask outlives fork and exec, where a handler would come too late.
+        # instance forked from it: the mask outlives fork and exec, where a handler would come too late. The fork
+        # server first starts multiprocessing's resource tracker, which unblocks SIGINT once it has started its own
+        # process: started before the mask, it leaves the mask alone.
+        resource_tracker.ensure_running()
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             self._process.start()
