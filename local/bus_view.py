@@ -31,14 +31,15 @@ def _row(event: dict[str, Any]) -> str:
 
 
 def _list_page(found: list[dict[str, Any]]) -> str:
-    rows = "".join(_row(event) for event in reversed(found)) or '<tr><td colspan="6">No events yet.</td></tr>'
+    rows = "".join(_row(event) for event in found) or '<tr><td colspan="6">No events yet.</td></tr>'
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Local event bus</title>'
         "<style>body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem}"
         "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;"
         "border-bottom:1px solid #ddd;font-size:.9rem}</style></head><body><h1>Local event bus</h1>"
         "<p>Events the publisher put on the stack's bus, newest first (the archive's copy; JSON at "
-        '<a href="/_local/events.json">/_local/events.json</a>, oldest first). An account\'s whole timeline is '
+        '<a href="/_local/events.json">/_local/events.json</a>, also newest first). An account\'s whole timeline, '
+        "oldest first, is "
         "<code>GET /v1/internal/accounts/{account_id}/events</code>.</p>"
         "<table><thead><tr><th>occurred at</th><th>account</th><th>sequence</th><th>type</th><th>actor</th>"
         f"<th>event id</th></tr></thead><tbody>{rows}</tbody></table></body></html>"
@@ -49,7 +50,7 @@ def page(region: str, method: str, path: str) -> tuple[int, str, bytes] | None:
     """The bus's pages: `/_local/events` and `/_local/events.json`; None for any other path."""
     if method not in ("GET", "HEAD") or path not in ("/_local/events", "/_local/events/", "/_local/events.json"):
         return None
-    found = bus_events(region)
+    newest_first = bus_events(region)[::-1]  # as SPEC has it, and as the inbox lists its emails
     if path == "/_local/events.json":
-        return 200, "application/json", json.dumps(found, default=str).encode()
-    return 200, "text/html; charset=utf-8", _list_page(found).encode()
+        return 200, "application/json", json.dumps(newest_first, default=str).encode()
+    return 200, "text/html; charset=utf-8", _list_page(newest_first).encode()

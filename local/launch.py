@@ -75,7 +75,8 @@ class LocalStack:
         """The account's events on the bus, oldest first, once `count` have come (`/_local/events.json`)."""
         deadline = time.monotonic() + timeout
         while True:
-            found = [e for e in self.get("/_local/events.json").json() if e["detail"]["account_id"] == account_id]
+            listed = self.get("/_local/events.json").json()  # newest first
+            found = [event for event in reversed(listed) if event["detail"]["account_id"] == account_id]
             if len(found) >= count or time.monotonic() > deadline:
                 return found
             time.sleep(0.2)

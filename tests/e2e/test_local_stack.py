@@ -89,6 +89,9 @@ def test_local_stack_timeline_and_bus_tell_provision_join_accept_in_order(stack:
     assert {event["source"] for event in on_the_bus} == {"business-accounts"}
     assert all(event["detail-type"] == event["detail"]["type"] for event in on_the_bus)
     assert account_id in stack.get("/_local/events").text
+    listed = [event["detail"] for event in stack.get("/_local/events.json").json()]  # newest first, as the inbox
+    ours = [(detail["account_id"], detail["sequence"]) for detail in listed if detail["account_id"] == account_id]
+    assert ours == sorted(ours, reverse=True)
 
 
 def test_local_stack_join_within_cooldown_answers_429_with_retry_after(stack: LocalStack) -> None:
