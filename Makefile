@@ -124,7 +124,7 @@ smoke: $(VENV)/.installed ## The story against a deployed stack: make smoke STAC
 	@test -n "$(STACK)$(API)" || { echo "usage: make smoke STACK=stack-name [REGION=region] | make smoke API=http://127.0.0.1:3000" >&2; exit 2; }
 	SMOKE_STACK="$(STACK)" SMOKE_REGION="$(REGION)" SMOKE_API="$(API)" $(VENV)/bin/pytest -q -n 0 -rA tests/smoke
 
-bench: $(VENV)/.installed build ## Every figure side by side (cold starts, calls, cleanup, sizes, memory, local API) -> docs/performance.md
+bench: $(VENV)/.installed build ## Every figure side by side (cold starts, calls, cleanup and its drain, sizes, memory, local API) -> docs/performance.md
 	PYTHONPATH=layers/shared $(PY) -m benchmarks
 
 clean: ## Remove the environments and build output

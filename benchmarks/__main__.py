@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from benchmarks import calls, cold_start, local_api, local_transactions, memory, sizes
+from benchmarks import calls, cold_start, drain, local_api, local_transactions, memory, sizes
+from business_accounts.logic.cleanup import MAX_ROUNDS, TIME_TO_SPARE
 from tools.build import host_architecture, host_build
 from tools.functions import ROOT
 
@@ -201,6 +202,58 @@ class Report:
             rows,
         )
 
+    def backlog(self, found: drain.Drain) -> None:
+        cleared = self.check(
+            found.expired == found.invitations and found.left == 0,
+            f"the drain clears all {found.invitations:,} expired invitations",
+            f"{found.expired:,} expired, {found.left:,} left",
+        )
+        bounded = self.check(found.rounds <= MAX_ROUNDS, f"the drain's rounds <= {MAX_ROUNDS}", str(found.rounds))
+        figure = drain.paper()
+        self.add(
+            "Draining a backlog",
+            f"CleanupFunction's handler in process on moto (local/atomic.py's transactions), on {found.invitations:,} "
+            "pending invitations past their expiry, written as issuing writes them (each with its account, "
+            "administrator and email ownership; one in ten a registration's confirmation, whose expiry discards its "
+            f"account) over the pending index's {figure.shards} shards (seeded in {found.seed_seconds:.0f} s). The "
+            f"schedule's event first; each run has {TIME_TO_SPARE:g} + {found.run_seconds:g} s of wall-clock "
+            "time left, so that it stops and hands its parts on; every asynchronous Invoke of its alias is answered "
+            "here and run in turn, round after round, until no run hands on (one after another: Lambda runs a "
+            "round's parts side by side). Left: pending invitations past their expiry, counted by a Query of every "
+            f"shard. Baseline: a plain UpdateItem on moto, over {found.baseline_items:,} items before and after the "
+            f"drain. Targets: every invitation cleared ({cleared}), at most {MAX_ROUNDS} rounds (MAX_ROUNDS, "
+            f"{bounded}).\n\n"
+            f"On paper, on AWS: at {figure.per_run:,} invitations per {drain.PAPER_RUN_SECONDS} s run (issue 21: "
+            f"1.23 ms of CPU per invitation) and one run per shard each round, side by side, {figure.backlog:,} "
+            f"expiries take the schedule's run and {figure.rounds} rounds of {figure.shards} runs: about "
+            f"{figure.minutes:.0f} minutes, {figure.shards} concurrent executions at most. One run an hour, without "
+            f"hand-overs, would take {figure.hourly_hours} hours.",
+            [
+                "invitations",
+                "expired",
+                "left",
+                "runs",
+                "rounds / MAX_ROUNDS",
+                "seconds",
+                "ms per invitation",
+                "UpdateItem ms, before / after",
+                "x UpdateItem",
+            ],
+            [
+                [
+                    f"{found.invitations:,}",
+                    f"{found.expired:,}",
+                    found.left,
+                    found.runs,
+                    f"{found.rounds} / {MAX_ROUNDS}",
+                    f"{found.seconds:.0f}",
+                    f"{found.ms_per_invitation:.2f}",
+                    f"{found.baseline_before_ms:.2f} / {found.baseline_after_ms:.2f}",
+                    f"{found.to_baseline:.1f}",
+                ]
+            ],
+        )
+
     def local_api(self, ready: float, rows: list[local_api.Throughput]) -> None:
         for row in rows:
             if row.route == "preview" and row.clients == 1:
@@ -250,7 +303,7 @@ class Report:
             "Commands: `make bench` runs `sam build` (the arm64 artefacts, measured for size), then "
             f"`python -m benchmarks`, which starts the functions from {started_from} (`tools/build.py`) with tracing "
             "on (an active, sampled trace and no X-Ray daemon). Sections come from `benchmarks/cold_start.py`, "
-            "`memory.py`, `calls.py`, `sizes.py`, `local_api.py` and `local_transactions.py`.\n\n"
+            "`memory.py`, `calls.py`, `sizes.py`, `local_api.py`, `local_transactions.py` and `drain.py`.\n\n"
             + "\n\n".join(self.sections)
             + f"\n\n## Targets missed\n\n{misses}\n"
         )
@@ -283,6 +336,8 @@ def main() -> int:
         operations, cleanups = calls.operations(), calls.cleanups()
         print("local transactions at 0 and 10 000 items...", flush=True)
         transactions = local_transactions.measure()
+        print(f"the cleanup draining {drain.INVITATIONS:,} expired invitations...", flush=True)
+        backlog = drain.measure()
         print("local API...", flush=True)
         ready, throughput = local_api.measure(work / "local")
     built = {size.name: size for size in sizes.measure()}
@@ -295,6 +350,7 @@ def main() -> int:
     report.cleanups(cleanups)
     report.local_api(ready, throughput)
     report.transactions(transactions)
+    report.backlog(backlog)
     text = report.markdown(time.monotonic() - began, architecture)
     REPORT.write_text(text, encoding="utf-8")
     print(text)
