@@ -191,6 +191,36 @@ def test_bad_input_invalid_email_answers_validation_error(api: Api, email: str) 
     assert_validation_error(answer, "email")
 
 
+def address_of_length(length: int) -> str:
+    """`length` characters: the longest local part (64) at a domain of labels no longer than DNS allows (63)."""
+    last_label = length - len("a" * 64 + "@") - 2 * len("b" * 63 + ".") - len(".com")
+    return "a" * 64 + "@" + ".".join(["b" * 63, "c" * 63, "d" * last_label, "com"])
+
+
+def test_bad_input_email_of_255_characters_with_a_local_part_of_64_answers_validation_error_and_writes_nothing(
+    api: Api,
+) -> None:
+    too_long = address_of_length(255)
+    assert (len(too_long), len(too_long.partition("@")[0])) == (255, 64)
+
+    answer = api.post("/v1/accounts", {"email": too_long, "company_name": "ACME"})
+
+    assert_validation_error(answer, "email")
+    assert stored_account_ids() == set()
+    assert sent_emails() == []
+
+
+def test_bad_input_email_of_254_characters_is_registered_and_mailed_as_it_is(api: Api) -> None:
+    longest = address_of_length(254)
+
+    answer = api.post("/v1/accounts", {"email": longest, "company_name": "ACME"})
+
+    assert answer.status == 201, answer.body
+    assert answer.body["administrator_email"] == longest
+    assert stored_account_ids() == {answer.body["account_id"]}
+    assert [mail.to for mail in sent_emails()] == [[longest]]
+
+
 @pytest.mark.parametrize("route", ["join", "resend", "invite"])
 def test_bad_input_invalid_email_on_an_email_route_answers_validation_error_and_sends_nothing(
     api: Api, route: str

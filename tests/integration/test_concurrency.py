@@ -92,7 +92,7 @@ def test_atomic_dynamodb_write_waits_for_the_lock(aws: None) -> None:
 # --- The invariants ---
 
 
-def test_concurrent_registrations_of_one_email_create_exactly_one_account(
+def test_concurrent_registrations_of_one_email_create_exactly_one_account_whose_link_works(
     api: Api, environments: list[ExecutionEnvironment]
 ) -> None:
     def register(number: int) -> Callable[[ExecutionEnvironment], Answer]:
@@ -107,6 +107,19 @@ def test_concurrent_registrations_of_one_email_create_exactly_one_account(
     assert len(accounts) == 1
     assert administrators(api, winner.body["account_id"]) == [{"email": JANE, "state": "invited"}]
     assert emails_to(JANE) == 1
+    # ... and the one confirmation mailed (the outbox drained after the race) is the winner's, and it works
+    (confirmation,) = [mail.token for mail in sent_emails() if JANE in mail.to]
+    accepted = api.post("/v1/invitations/accept", {"token": confirmation})
+    assert accepted.status == 200, accepted.body
+    assert accepted.body == {
+        "status": "accepted",
+        "account_id": winner.body["account_id"],
+        "company_name": winner.body["company_name"],
+        "email": JANE,
+        "role": "administrator",
+    }
+    assert administrators(api, winner.body["account_id"]) == [{"email": JANE, "state": "active"}]
+    assert api.get(f"/v1/internal/accounts/{winner.body['account_id']}").body["verified"] is True
 
 
 def test_concurrent_registrations_of_a_confirmed_email_all_answer_already_registered(

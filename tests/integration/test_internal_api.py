@@ -303,6 +303,29 @@ def test_invite_unknown_account_answers_404(api: Api) -> None:
     assert sent_emails() == []
 
 
+def test_invite_into_an_unverified_account_answers_409_account_unverified_and_sends_nothing(api: Api) -> None:
+    # Given JANE registered ACME herself and has not confirmed her email yet
+    registered = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME"})
+    assert registered.status == 201, registered.body
+    account_id = registered.body["account_id"]
+    confirmation = latest_token(JANE)
+
+    # When a colleague invitation is asked for on that account
+    answer = invite(api, account_id, BOB, invited_by=JANE)
+
+    # Then it is refused, nothing is mailed or written, and her confirmation still works
+    assert (answer.status, answer.code) == (409, "ACCOUNT_UNVERIFIED"), answer.body
+    assert set(answer.body) == {"code", "message"}
+    assert recipients() == [{JANE}]
+    assert administrator_states(api, account_id) == {JANE: "invited"}
+    assert invitations_listed(api, account_id) == [(JANE, "pending")]
+    assert api.post("/v1/invitations/accept", {"token": confirmation}).status == 200
+    # ... and once she has confirmed, the same invitation goes at once: the refusal spent nothing of BOB's budget
+    again = invite(api, account_id, BOB, invited_by=JANE)
+    assert again.status == 201, again.body
+    assert recipients() == [{JANE}, {BOB}]
+
+
 # --- An expired invitation still holds its email against other accounts ---
 
 

@@ -8,11 +8,12 @@ from collections.abc import Callable
 import pytest
 
 from tests.support.api import Answer, Api
-from tests.support.aws import sent_emails
+from tests.support.aws import emails_to, sent_emails
 from tests.support.fakes import FakeClock
 from tests.support.story import JANE, latest_token, provision, register_confirmed
 
 DAY = 86_400
+BOB = "bob@example.com"
 
 
 def join(api: Api, account_id: str) -> Answer:
@@ -27,8 +28,8 @@ def renew(api: Api) -> Answer:
     return api.post("/v1/invitations/renew", {"token": latest_token()})
 
 
-def invite(api: Api, account_id: str) -> Answer:
-    return api.post(f"/v1/internal/accounts/{account_id}/invitations", {"email": JANE})
+def invite(api: Api, account_id: str, email: str = JANE) -> Answer:
+    return api.post(f"/v1/internal/accounts/{account_id}/invitations", {"email": email})
 
 
 # What the public asks for (one budget), and what back offices send (another): SPEC, Limits.
@@ -297,6 +298,54 @@ def test_limits_daily_limit_lifts_when_the_oldest_email_leaves_the_window(api: A
 
     assert answer.status == 202, answer.body
     assert len(sent_emails()) == 12
+
+
+def test_limits_eleventh_back_office_email_in_a_day_answers_rate_limited_until_the_oldest_leaves_the_window(
+    api: Api, clock: FakeClock
+) -> None:
+    # Given ACME Ltd (provisioned for JANE) has invited BOB ten times today, 61 s apart
+    account_id = provision(api)["account_id"]
+    for _ in range(10):
+        invited = invite(api, account_id, BOB)
+        assert invited.status == 201, invited.body
+        clock.advance(seconds=61)
+    token = latest_token(BOB)
+
+    # When it invites him an eleventh time
+    answer = invite(api, account_id, BOB)
+
+    # Then the back-office limit answers 429 until the first invitation, sent 610 s ago, leaves the window
+    assert_rate_limited(answer, DAY - 10 * 61)
+    assert emails_to(BOB) == 10
+    assert api.post("/v1/invitations/preview", {"token": token}).status == 200  # the tenth link still works
+    clock.advance(seconds=DAY - 10 * 61 - 1)
+    assert_rate_limited(invite(api, account_id, BOB), 1)
+    clock.advance(seconds=1)
+    lifted = invite(api, account_id, BOB)
+    assert lifted.status == 201, lifted.body
+    assert emails_to(BOB) == 11
+
+
+def test_limits_provisioning_and_colleague_invitations_share_the_back_office_daily_limit(
+    api: Api, clock: FakeClock
+) -> None:
+    # Given sales provisioned ACME Ltd for JANE, then she was invited to it again nine times, 61 s apart
+    account_id = provision(api)["account_id"]
+    for _ in range(9):
+        clock.advance(seconds=61)
+        invited = invite(api, account_id)
+        assert invited.status == 201, invited.body
+    clock.advance(seconds=61)
+
+    # When an eleventh back-office email to her is asked for
+    answer = invite(api, account_id)
+
+    # Then it is refused until the provisioning's email leaves the window, while her own Join still goes
+    assert_rate_limited(answer, DAY - 10 * 61)
+    assert emails_to(JANE) == 10
+    joined = join(api, account_id)
+    assert joined.status == 202, joined.body
+    assert emails_to(JANE) == 11
 
 
 def test_limits_daily_limit_keeps_the_latest_link_working(api: Api, clock: FakeClock) -> None:

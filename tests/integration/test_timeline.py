@@ -4,8 +4,10 @@ paged by `after`, telling what happened and who did it, never a token."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 from jsonschema import Draft202012Validator
 
@@ -13,12 +15,13 @@ from business_accounts.logic.cleanup import expire_overdue
 from business_accounts.logic.services import Services
 from business_accounts.logic.tokens import token_hash
 from tests.support.api import Api
-from tests.support.aws import sent_emails
+from tests.support.aws import REGION, TABLE_NAMES, sent_emails
 from tests.support.fakes import FakeClock
 from tests.support.story import JANE, latest_token, provision, register_confirmed
 from tools.event_schemas import FOLDER as EVENT_SCHEMAS
 
 BOB = "bob@example.com"
+KEPT_FOR = timedelta(days=400)  # SPEC: events are kept at least 400 days
 UNKNOWN_ACCOUNT = "acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7"
 
 
@@ -127,6 +130,35 @@ def test_the_timeline_never_carries_a_token_or_its_hash(api: Api) -> None:
     assert all(mail.token not in text for mail in sent_emails())
     assert token_hash(token) not in text
     assert "token" not in text
+
+
+def test_every_event_item_expires_no_sooner_than_400_days_after_it_happened(api: Api, clock: FakeClock) -> None:
+    # Given a story told over a week: provisioning, Jane's Join a day later, her acceptance six days after that
+    account_id = provision(api)["account_id"]
+    clock.advance(days=1)
+    assert api.post(f"/v1/accounts/{account_id}/join", {"email": JANE}).status == 202
+    clock.advance(days=6)
+    assert api.post("/v1/invitations/accept", {"token": latest_token(JANE)}).status == 200
+
+    # When the events table is read as DynamoDB keeps it, with the attribute its TTL deletes items by
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    table = TABLE_NAMES["EventsTable"]
+    ttl = dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    items = dynamodb.scan(TableName=table, ConsistentRead=True)["Items"]
+    events = [item for item in items if item["sequence"]["N"] != "0"]
+    heads = [item for item in items if item["sequence"]["N"] == "0"]
+
+    # Then every event written carries, as a number of epoch seconds, an expiry 400 days or more after it happened
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "ttl")
+    told = [event["sequence"] for event in timeline(api, account_id)]
+    assert sorted(int(item["sequence"]["N"]) for item in events) == told == list(range(1, 8))
+    assert len({item["occurred_at"]["S"] for item in events}) == 3  # three days: a TTL from one moment would fail
+    for item in events:
+        occurred_at = datetime.fromisoformat(item["occurred_at"]["S"])
+        assert int(item["ttl"]["N"]) >= int((occurred_at + KEPT_FOR).timestamp()), item
+    # ... and the account's head, which numbers its events, never expires (a new timeline would number from 1 again)
+    assert [item["account_id"]["S"] for item in heads] == [account_id]
+    assert "ttl" not in heads[0]
 
 
 def test_an_unknown_account_answers_404(api: Api) -> None:

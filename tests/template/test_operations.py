@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tools.functions import functions
-from tools.template import template, written_template
+from tools.template import ACCOUNT_ID, STACK_NAME, Stack, template, written_template
 
 RESOURCES: dict[str, Any] = template()["Resources"]
 
@@ -79,3 +79,26 @@ def test_outputs_name_the_api_the_accept_page_and_the_tables() -> None:
 
     for name in ("ApiUrl", "AcceptPageUrl", "AccountsTableName", "InvitationsTableName", "IdempotencyTableName"):
         assert name in outputs
+
+
+def test_outputs_name_the_event_bus_the_publisher_puts_on_and_its_arn() -> None:
+    outputs = template()["Outputs"]
+    stack = Stack()
+    publisher = stack.properties("EventsPublisherFunction")
+    put_events = [
+        statement["Resource"]
+        for policy in stack.properties("EventsPublisherFunctionRole")["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        if statement["Action"] == "events:PutEvents"
+    ]
+
+    assert RESOURCES["EventBus"]["Type"] == "AWS::Events::EventBus"
+    assert outputs["EventBusName"]["Value"] == {"Ref": "EventBus"}
+    assert outputs["EventBusArn"]["Value"] == {"Fn::GetAtt": ["EventBus", "Arn"]}
+    assert "Condition" not in outputs["EventBusName"]  # every stage names its bus
+    assert "Condition" not in outputs["EventBusArn"]
+    # Deployed, they name the bus the publisher puts every event on, which is the one its role may put on
+    bus = stack.resolve(outputs["EventBusName"]["Value"])
+    assert bus == publisher["Environment"]["Variables"]["EVENT_BUS_NAME"] == f"{STACK_NAME}-events"
+    assert put_events == [stack.resolve(outputs["EventBusArn"]["Value"])]
+    assert put_events == [f"arn:aws:events:{stack.region}:{ACCOUNT_ID}:event-bus/{bus}"]

@@ -21,6 +21,7 @@ TRANSLATED = (
     "web/page_texts.py",
 )  # as the Makefile's `catalogs` target extracts them
 OTHERS = [locale for locale in SUPPORTED if locale != DEFAULT]
+SPEC_LANGUAGES = ("en", "de", "fr", "es", "it", "ja", "zh-Hans", "pt-BR")  # SPEC, Languages: "at least" these
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 
 
@@ -31,6 +32,12 @@ def read(name: str) -> Catalog:
 
 def template_ids() -> list[str]:
     return [str(message.id) for message in read("messages.pot") if message.id]
+
+
+def test_supported_languages_hold_at_least_the_eight_the_spec_names_each_by_its_own_tag() -> None:
+    assert [locale for locale in SPEC_LANGUAGES if locale not in SUPPORTED] == []
+    assert [closest(locale) for locale in SPEC_LANGUAGES] == list(SPEC_LANGUAGES)
+    assert DEFAULT == "en"
 
 
 def test_catalogs_exist_for_every_supported_language_but_the_source_one_and_for_no_other() -> None:

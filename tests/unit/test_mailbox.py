@@ -84,6 +84,26 @@ def test_normalise_email_takes_a_local_part_of_64_characters_and_the_pattern_agr
     assert not re.fullmatch(SCHEMA_PATTERN, "a" + longest)
 
 
+def address_of_length(length: int) -> str:
+    """`length` characters: the longest local part (64) at a domain of labels no longer than DNS allows (63)."""
+    last_label = length - len("a" * 64 + "@") - 2 * len("b" * 63 + ".") - len(".com")
+    return "a" * 64 + "@" + ".".join(["b" * 63, "c" * 63, "d" * last_label, "com"])
+
+
+def test_normalise_email_takes_an_address_of_254_characters_and_refuses_one_of_255_for_its_length_alone() -> None:
+    longest, too_long = address_of_length(254), address_of_length(255)
+    local, _, domain = too_long.partition("@")
+    assert (len(longest), len(too_long), len(local), max(map(len, domain.split(".")))) == (254, 255, 64, 63)
+
+    assert normalise_email(longest) == longest
+    with pytest.raises(ValueError, match="too long"):
+        normalise_email(too_long)
+    # The OpenAPI document agrees: its pattern takes both (a 64-character local part), its maxLength only the first
+    schema = RegisterRequest.model_json_schema()["properties"]["email"]
+    assert re.fullmatch(schema["pattern"], too_long)
+    assert schema["maxLength"] == len(longest)
+
+
 @pytest.mark.parametrize(
     "name", ["\u3164\u3164\u2800", "\u2800", "\u3164ACME", "ACME\ufe0f", "\u115f\u1160", " \uffa0 "]
 )
