@@ -104,7 +104,13 @@ def test_built_layer_keeps_botocore_models_of_the_called_services_only() -> None
     data = BUILD / LAYER / "python" / "botocore" / "data"
     endpoints = json.loads((data / "endpoints.json").read_text(encoding="utf-8"))
 
-    assert sorted(path.name for path in data.iterdir() if path.is_dir()) == ["dynamodb", "events", "kms", "lambda", "sesv2"]
+    assert sorted(path.name for path in data.iterdir() if path.is_dir()) == [
+        "dynamodb",
+        "events",
+        "kms",
+        "lambda",
+        "sesv2",
+    ]
     services = {name for partition in endpoints["partitions"] for name in partition["services"]}
     assert services <= {"dynamodb", "email", "events", "kms", "lambda"}
 
