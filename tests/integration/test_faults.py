@@ -18,6 +18,7 @@ from tests.support.aws import REGION, TABLE_NAMES, sent_emails
 from tests.support.fakes import FakeClock
 from tests.support.faults import lost_answer, record_retry_sleeps, refusing, unreachable
 from tests.support.invariants import assert_consistent, event_types
+from tests.support.output import Output
 from tests.support.routes import ROUTES, SENDING_ROUTES, standing_a_minute_after_provisioning
 from tests.support.story import JANE, provision, provision_answer
 
@@ -67,6 +68,26 @@ def test_faults_ses_refuses_answer_is_true_no_link_is_dead_and_the_count_comes_b
         assert again.status == ROUTES[route].success, again.body
         assert len(sent_emails()) == before + 1
     assert_consistent()
+
+
+def test_faults_nothing_counts_or_logs_an_email_as_sent_that_never_left(api: Api, output: Output) -> None:
+    with ses_refusing():
+        provision(api)  # issued, its email due; the outbox tries it and SES refuses
+    refused = output.metrics()
+    messages = output.messages()
+    output.forget()
+    with ses_times_out_after_taking_it():
+        provision(api, email="bob@example.com")  # SES took it, but whether it did is not known: tried again later
+    unknown = output.metrics()
+
+    assert (refused.get("InvitationsSent", 0), refused.get("InvitationEmailFailures")) == (0, 1), refused
+    assert "outbox: SES refused the email" in messages
+    assert "outbox: email sent" not in messages
+    assert unknown.get("InvitationsSent", 0) == 0, unknown
+    assert "outbox: email sent" not in output.messages()
+    provision(api, email="cat@example.com")  # SES answers again: Bob's email is tried again, and Cat's goes
+    assert output.metrics().get("InvitationsSent") == 2  # each counted once it has left
+    assert output.messages().count("outbox: email sent") == 2
 
 
 def test_faults_ses_refuses_is_recorded_rejected_where_support_and_the_person_see_it(

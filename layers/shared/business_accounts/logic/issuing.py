@@ -277,7 +277,6 @@ def issue(
         )
     except MailCounted as counted:
         raise raced_by_another_email(services) from counted
-    count(Metric.INVITATIONS_SENT)
     logger.info(
         "invitation issued; its email is due",
         extra={"email": mask_email(invitation.email), "invitation_id": invitation.invitation_id, "reason": reason},

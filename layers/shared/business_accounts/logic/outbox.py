@@ -68,5 +68,6 @@ def send(services: Services, event: Event) -> Sent:
         logger.warning("outbox: SES refused the email", extra={**extra, "error": str(refused)})
         return Sent.REFUSED
     services.store.record_sent(invitation, now, delivery_event(invitation, Delivery.sent(now), actor=Actor.SES))
+    count(Metric.INVITATIONS_SENT)  # counted once it left, never when it is only due
     logger.info("outbox: email sent", extra=extra)
     return Sent.SENT
