@@ -23,7 +23,6 @@ from typing import Any
 
 import boto3
 from botocore.client import ClientCreator
-from botocore.config import Config
 from moto import mock_aws
 
 from business_accounts.logic.tokens import token_hash
@@ -32,10 +31,9 @@ from local.atomic import atomic_dynamodb
 from local.inbox import latest_token
 from local.worker import Context
 from tools.api import Answer, Api
-from tools.events import LambdaContext
 from tools.functions import functions, template
 from tools.instances import lambda_environment
-from tools.streams import StreamPump
+from tools.streams import InProcess
 from tools.template import REGION, Stack
 
 # (pending, expired) invitations in the table when the cleanup runs.
@@ -147,13 +145,9 @@ class _Story:
         self.api = Api()
         self.counter = counter
         self.operations: list[Operation] = []
-        # moto routes DynamoDB Streams by its regional host, not by botocore's newer account-based one.
-        regional = Config(account_id_endpoint_mode="disabled")
-        streams = boto3.client("dynamodbstreams", region_name=REGION, config=regional)
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        for poller in (streams, dynamodb):  # Lambda's poller reads the stream, not the function: not counted
+        self.stream = InProcess(REGION, Stack().physical_name)
+        for poller in (self.stream.pump.dynamodb, self.stream.pump.streams):  # Lambda's poller, not the function's
             counter.detach(poller)
-        self.stream = StreamPump(dynamodb, streams, Stack().physical_name)
 
     def __call__(self, name: str, method: str, path: str, body: Any = None, **options: Any) -> Answer:
         self.counter.take()
@@ -166,10 +160,7 @@ class _Story:
         return answer
 
     def drain(self) -> None:
-        def invoke(logical_id: str, event: dict[str, Any]) -> Any:
-            return functions()[logical_id].entry_point()(event, LambdaContext(function_name=logical_id))
-
-        self.stream.drain(invoke)
+        self.stream.drain()
 
     def provision(self, email: str, **extra: str) -> dict[str, Any]:
         body = {"company_name": "ACME Ltd", "administrator_email": email, "created_via": "sales", **extra}

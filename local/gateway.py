@@ -67,18 +67,18 @@ def cors_preflight(stack: Stack) -> dict[str, str]:
     return {_CORS_HEADERS[key]: str(value).strip("'") for key, value in cors.items() if key in _CORS_HEADERS}
 
 
+_API_GATEWAY_DEFAULT_BODY = '{"message":$context.error.messageString}'  # its own, where the Api declares none
+
+
 def missing_authentication_token(stack: Stack) -> tuple[bytes, dict[str, str]]:
     """What API Gateway (REST) answers an unknown route or method: 403 "Missing Authentication Token", in the shape
     of the template's DEFAULT_4XX gateway response where the Api declares one: the body and the headers."""
     apis = [with_globals(logical_id) for logical_id in stack.logical_ids("AWS::Serverless::Api")]
     declared = next((api["GatewayResponses"] for api in apis if "GatewayResponses" in api), {})
     default = stack.resolve(declared.get("MISSING_AUTHENTICATION_TOKEN") or declared.get("DEFAULT_4XX") or {})
-    message = "Missing Authentication Token"
-    body = default.get("ResponseTemplates", {}).get("application/json")
-    if body is None:
-        return json.dumps({"message": message}).encode(), {"Content-Type": "application/json"}
+    body = default.get("ResponseTemplates", {}).get("application/json", _API_GATEWAY_DEFAULT_BODY)
     rendered = body.replace("$context.error.responseType", "MISSING_AUTHENTICATION_TOKEN").replace(
-        "$context.error.messageString", json.dumps(message)
+        "$context.error.messageString", json.dumps("Missing Authentication Token")
     )
     headers = {
         name: str(value).strip("'") for name, value in default.get("ResponseParameters", {}).get("Headers", {}).items()

@@ -13,8 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import boto3
+from botocore.config import Config
 from moto.events.models import EventPattern
 
+from tools.events import LambdaContext
 from tools.functions import functions
 
 Invoke = Callable[[str, dict[str, Any]], Any]  # (function's logical ID, event) -> the function's answer
@@ -126,3 +129,28 @@ def _as_lambda_sees_it(record: dict[str, Any]) -> dict[str, Any]:
     if created is not None and not isinstance(created, int | float):
         dynamodb["ApproximateCreationDateTime"] = created.timestamp()
     return {**record, "dynamodb": dynamodb}
+
+
+class InProcess:
+    """The template's stream consumers (the outbox, the bus publisher) run in this process on moto's streams, each
+    by its handler's entry point: for the tests and the benchmarks, where everything runs in one process."""
+
+    def __init__(self, region: str, table_names: Callable[[str], str]) -> None:
+        self.pump = StreamPump(
+            boto3.client("dynamodb", region_name=region),
+            # moto routes DynamoDB Streams by its regional host, not by botocore's newer account-based one.
+            boto3.client("dynamodbstreams", region_name=region, config=Config(account_id_endpoint_mode="disabled")),
+            table_names=table_names,
+        )
+
+    @staticmethod
+    def invoke(logical_id: str, event: dict[str, Any]) -> Any:
+        return functions()[logical_id].entry_point()(event, LambdaContext(function_name=logical_id))
+
+    def pump_once(self) -> None:
+        """One round: what is written now reaches its consumers once (a failed record waits for the next round)."""
+        self.pump.pump(self.invoke)
+
+    def drain(self) -> None:
+        """Everything written so far reaches its consumers, and what they write reaches theirs."""
+        self.pump.drain(self.invoke)

@@ -23,6 +23,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 
 # Seconds between two invitation emails to one address on the paced stack: long enough to see, short to wait out.
 PACED_COOLDOWN_SECONDS = 3
+# The changes a provisioning, a join and an accept write on the account's timeline, in order (SPEC's done-when of
+# the timeline; SES's reports, `invitation.delivery`, come in between).
+PROVISIONED_JOINED_ACCEPTED = [
+    "account.created",
+    "invitation.sent",
+    "invitation.superseded",
+    "invitation.sent",
+    "invitation.accepted",
+]
 
 
 @pytest.fixture(scope="session")

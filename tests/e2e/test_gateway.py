@@ -144,6 +144,7 @@ def test_gateway_unknown_route_or_method_is_403_missing_authentication_token(bas
         answer = requests.request(method, base_url + path, timeout=5)
         assert answer.status_code == 403
         assert answer.json() == MISSING_AUTHENTICATION_TOKEN
+        assert answer.headers["Access-Control-Allow-Origin"] == Stack(template(), "eu-west-1").ref("PortalOrigin")
 
 
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "BREW"])

@@ -5,42 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 from tests.support.environment import REGION, TABLE_NAMES
-from tests.support.events import LambdaContext
 from tests.support.openapi import check_answer
 from tools.api import Answer, Route, answer_of, routed, routes
 from tools.api import Api as _Api
-from tools.functions import functions
-from tools.streams import StreamPump
+from tools.streams import InProcess
 
 __all__ = ["Answer", "Api", "Route", "StreamOf", "answer_of", "routed", "routes"]
 
 
-class StreamOf:
-    """The stream consumers of the template (the outbox, the bus publisher), run in process on moto's streams."""
+class StreamOf(InProcess):
+    """The template's stream consumers, run in process on the tests' moto (tools.streams.InProcess)."""
 
     def __init__(self) -> None:
-        self.pump = StreamPump(
-            boto3.client("dynamodb", region_name=REGION),
-            # moto routes DynamoDB Streams by its regional host, not by botocore's newer account-based one.
-            boto3.client("dynamodbstreams", region_name=REGION, config=Config(account_id_endpoint_mode="disabled")),
-            table_names=TABLE_NAMES.__getitem__,
-        )
-
-    @staticmethod
-    def invoke(logical_id: str, event: dict[str, Any]) -> Any:
-        return functions()[logical_id].entry_point()(event, LambdaContext(function_name=logical_id))
-
-    def pump_once(self) -> None:
-        """One round: what is written now reaches its consumers once (a failed record waits for the next round)."""
-        self.pump.pump(self.invoke)
-
-    def drain(self) -> None:
-        """Everything written so far reaches its consumers, and what they write reaches theirs."""
-        self.pump.drain(self.invoke)
+        super().__init__(REGION, TABLE_NAMES.__getitem__)
 
 
 class Api(_Api):
