@@ -1,7 +1,5 @@
 """The scheduled cleanup: pending invitations past their expiry become expired, and unconfirmed registrations go."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass

@@ -11,8 +11,6 @@ So a `delivered` that arrives after a `bounced` but happened before it cannot hi
 nothing, and the store enforces the rule with conditional writes, never read-then-write.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta

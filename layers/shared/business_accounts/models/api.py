@@ -1,7 +1,5 @@
 """Request and response bodies of the HTTP API: the schema of the OpenAPI document."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, WithJsonSchema

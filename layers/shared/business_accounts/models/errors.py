@@ -3,8 +3,6 @@
 This is the one list of error codes: `http.py` answers and documents each from its class here.
 """
 
-from __future__ import annotations
-
 from typing import Any, ClassVar
 
 from business_accounts.models.api import (

@@ -1,8 +1,6 @@
 """What each event type's `data` holds: the contract consumers validate against (docs/events/*.json is written from
 it by `make openapi`, and the tests hold every event the service writes to it)."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Any
 

@@ -5,12 +5,10 @@ account with no gap. `data` holds the event's own facts, never a token nor a tok
 JSON Schema of each type.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,7 +46,7 @@ class Actor(StrEnum):
     SUPPORT = "support"
 
     @classmethod
-    def provisioning(cls, created_via: CreatedVia) -> Actor:
+    def provisioning(cls, created_via: CreatedVia) -> Self:
         """The back office that provisioned an account (self-service accounts come from `SELF`)."""
         return cls(created_via.value)
 
@@ -64,7 +62,7 @@ class NewEvent:
     data: dict[str, Any] = field(default_factory=dict)
     event_id: str = field(default_factory=lambda: sortable_id("evt"))
 
-    def numbered(self, sequence: int) -> Event:
+    def numbered(self, sequence: int) -> "Event":
         return Event(
             event_id=self.event_id,
             type=self.type,

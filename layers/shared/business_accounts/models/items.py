@@ -1,9 +1,7 @@
 """Stored items of the accounts and invitations tables; never returned from the API as they are."""
 
-from __future__ import annotations
-
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
@@ -40,7 +38,7 @@ class Delivery(Item):
         return self.status is not DeliveryStatus.REJECTED
 
     @classmethod
-    def sent(cls, at: datetime) -> Delivery:
+    def sent(cls, at: datetime) -> Self:
         return cls(status=DeliveryStatus.SENT, at=at, rank=0)
 
 
@@ -84,7 +82,7 @@ class EmailOwnership(Item):
     unverified: bool = False
 
     @classmethod
-    def invited_to(cls, invitation: Invitation) -> EmailOwnership:
+    def invited_to(cls, invitation: "Invitation") -> Self:
         """The email's ownership while `invitation` is the one it waits on."""
         return cls(
             email=invitation.email,
@@ -115,7 +113,7 @@ class MailLog(Item):
     sent_at: tuple[int, ...] = ()
     version: int = 0
 
-    def without(self, sent_at: int) -> MailLog:
+    def without(self, sent_at: int) -> "MailLog":
         """The log with one email at `sent_at` taken back (one that never left); itself if it holds none then."""
         if sent_at not in self.sent_at:
             return self

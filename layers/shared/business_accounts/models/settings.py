@@ -1,9 +1,7 @@
 """Typed settings of the service, read once from the function environment."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -35,6 +33,6 @@ class Settings(BaseModel):
     idempotency_ttl_seconds: Annotated[int, Field(ge=60)] = 3_600
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+    def from_environ(cls, environ: Mapping[str, str]) -> Self:
         names = cls.model_fields.keys()
         return cls.model_validate({name: environ[name.upper()] for name in names if name.upper() in environ})

@@ -1,7 +1,5 @@
 """Field types shared by the API and stored models: emails, names, identifiers, UTC instants."""
 
-from __future__ import annotations
-
 import secrets
 import sys
 import time
