@@ -1,5 +1,6 @@
 """Ctrl-C for `make run` and `make invoke` (local/interrupts.py): one KeyboardInterrupt, even when it lands in a
-finalizer or a garbage collector's callback, where Python would print it as "Exception ignored" and drop it."""
+finalizer or a garbage collector's callback, where Python would print it as "Exception ignored" and drop it, or in a
+constructor, whose half-built object would print the same from its finalizer later."""
 
 from __future__ import annotations
 
@@ -50,6 +51,42 @@ def test_ctrl_c_in_a_garbage_collector_callback_is_raised_once_it_is_done(capsys
 
     assert interrupted
     assert "Exception ignored" not in capsys.readouterr().err
+
+
+class BuiltWhileInterrupted:
+    def __init__(self, seconds: float = 0.0) -> None:
+        signal.raise_signal(signal.SIGINT)  # the handler runs here, inside __init__
+        time.sleep(seconds)
+        self.built = True
+
+
+def test_ctrl_c_in_a_constructor_is_raised_once_the_object_is_built() -> None:
+    built: BuiltWhileInterrupted | None = None
+    interrupted = False
+    with interruptible():
+        try:
+            built = BuiltWhileInterrupted()
+            for _ in range(200):
+                time.sleep(0.01)
+        except KeyboardInterrupt:
+            interrupted = True
+
+    assert interrupted
+    assert built is not None
+    assert built.built
+
+
+def test_ctrl_c_in_a_constructor_that_does_not_end_lands_there_after_a_second() -> None:
+    built: BuiltWhileInterrupted | None = None
+    interrupted = False
+    with interruptible():
+        try:
+            built = BuiltWhileInterrupted(seconds=30)  # a server's constructor that waits, say
+        except KeyboardInterrupt:
+            interrupted = True
+
+    assert interrupted
+    assert built is None  # it landed inside: the constructor never ended
 
 
 def test_ctrl_c_raises_once_and_the_second_is_ignored() -> None:
