@@ -97,6 +97,9 @@
       pages.say(() => pages.text("renew_unavailable"), true);
     } else if (screen && screen !== current) {
       show(screen);
+    } else if (screen) {
+      // The link's own state again (expired, superseded): it confirmed a registration that is gone.
+      pages.say(() => pages.text("renew_gone"), true);
     } else {
       pages.say(() => pages.text(answer.status ? "renew_failed" : "renew_no_answer"), true);
     }

@@ -97,6 +97,29 @@ def test_browser_expired_link_to_a_complained_address_says_that_no_more_invitati
     assert_emails(short_lived_stack, email, 1)  # nothing more was sent
 
 
+def test_browser_replaced_confirmation_says_no_new_email_can_bring_it_back_and_to_register_again(
+    page: Page, short_lived_stack: LocalStack
+) -> None:
+    email = an_email("registrant")
+    numbers = []
+    for count, company in enumerate(("Totally ACME", "ACME"), start=1):  # the address registered again: it replaces
+        answer = short_lived_stack.post("/v1/accounts", {"email": email, "company_name": f"{company} {count}"})
+        assert answer.status_code == 201, answer.text
+        numbers.append(short_lived_stack.mail_to(email, count)["number"])
+
+    page.goto(f"{short_lived_stack.api}/_local/inbox/{numbers[0]}")
+    page.get_by_role("link", name="Confirm my email address").click()
+    expect(page.get_by_role("heading", name="This link was replaced by a newer one")).to_be_visible()
+    page.get_by_role("button", name="Send me a new link").click()
+
+    expect(page.get_by_role("status")).to_have_text(
+        "No new email was sent: the registration this link confirmed is no longer waiting. "
+        "Register again where you started, and you will get a new email."
+    )
+    assert_accessible(page, "accept: renew of a replaced confirmation")
+    assert_emails(short_lived_stack, email, 2)
+
+
 @pytest.mark.parametrize("locale", ["en", "de", "ja"])
 def test_browser_invitation_email_fits_a_phone_and_keeps_a_desktop_line_short(
     page: Page, stack: LocalStack, tmp_path: Path, locale: str

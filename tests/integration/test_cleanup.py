@@ -12,7 +12,6 @@ import pytest
 from business_accounts.adapters.keys import every_pending_shard
 from business_accounts.adapters.wiring import dynamodb_client, lambda_client
 from business_accounts.logic import cleanup as cleanup_logic
-from business_accounts.logic.services import Services
 from tests.support.api import Api
 from tests.support.aws import TABLE_NAMES, Requests, stored_invitation
 from tests.support.events import LambdaContext, load_event
@@ -20,18 +19,6 @@ from tests.support.fakes import FakeClock
 from tests.support.faults import refusing
 from tests.support.story import JANE, latest_token, provision
 from tools.functions import functions
-
-
-@pytest.fixture
-def cleanup(runtime: Services) -> Callable[[], dict[str, int]]:
-    """Runs CleanupFunction's handler, from template.yaml, with the sample schedule event."""
-    handler = functions()["CleanupFunction"].entry_point()
-
-    def run() -> dict[str, int]:
-        result: dict[str, int] = handler(load_event("cleanup_schedule"), LambdaContext(function_name="CleanupFunction"))
-        return result
-
-    return run
 
 
 def stored_status(token: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -88,6 +89,73 @@ def test_register_of_someone_else_s_address_makes_nobody_its_administrator(api: 
     assert api.get(f"/v1/internal/accounts/{squatted['account_id']}").status == 404
     assert squatted_too.code == "PENDING_INVITATION"  # provisioning stands, a squatter's registration does not
     assert squatted_too.body["account"]["account_id"] == provisioned["account_id"]
+
+
+# --- Renew a confirmation ---
+
+
+def renew(api: Api, token: str) -> Any:
+    return api.post("/v1/invitations/renew", {"token": token})
+
+
+def test_renew_of_a_pending_confirmation_sends_a_new_one_and_only_it_confirms(api: Api, clock: FakeClock) -> None:
+    account_id = register(api, company_name="ACME Ltd").body["account_id"]
+    first = latest_token(JANE)
+    clock.advance(minutes=2)
+
+    renewed = renew(api, first)
+    newest = latest_token(JANE)
+
+    assert renewed.status == 202, renewed.body
+    assert [(mail.to, mail.subject) for mail in sent_emails()][-1] == (
+        [JANE],
+        "Confirm your email address to finish registering ACME Ltd",
+    )
+    assert api.post("/v1/invitations/accept", {"token": first}).code == "INVITATION_SUPERSEDED"
+    assert api.post("/v1/invitations/accept", {"token": newest}).status == 200
+    assert api.get(f"/v1/internal/accounts/{account_id}").body["verified"] is True
+
+
+def test_renew_of_an_expired_confirmation_the_cleanup_removed_says_the_registration_is_gone(
+    api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
+) -> None:
+    register(api)
+    expired = latest_token(JANE)
+    clock.advance(days=8)
+    assert cleanup() == {"expired": 1, "remaining": False}
+
+    renewed = renew(api, expired)
+
+    assert (renewed.status, renewed.body) == (
+        410,
+        {
+            "code": "INVITATION_EXPIRED",
+            "message": "This registration was not confirmed in time and was removed. "
+            "Register again to get a new email.",
+        },
+    )
+    assert len(sent_emails()) == 1
+    assert register(api).status == 201  # the email is free: registering again is the way on
+
+
+def test_renew_of_a_confirmation_replaced_by_a_new_registration_answers_superseded(api: Api, clock: FakeClock) -> None:
+    register(api, company_name="Totally ACME")
+    replaced = latest_token(JANE)
+    clock.advance(minutes=2)
+    register(api, company_name="ACME")
+    newest = latest_token(JANE)
+
+    renewed = renew(api, replaced)
+
+    assert (renewed.status, renewed.body) == (
+        410,
+        {
+            "code": "INVITATION_SUPERSEDED",
+            "message": "This registration was replaced. Register again to see where this email address stands.",
+        },
+    )
+    assert len(sent_emails()) == 2
+    assert api.post("/v1/invitations/preview", {"token": newest}).body["company_name"] == "ACME"
 
 
 def test_register_email_with_case_and_spaces_answers_it_normalised(api: Api) -> None:

@@ -10,8 +10,11 @@ from business_accounts.models import api
 from business_accounts.models.errors import (
     AccountUnverified,
     AlreadyRegistered,
+    InvitationExpired,
     InvitationSuperseded,
     PendingInvitationExists,
+    RegistrationRemoved,
+    RegistrationReplaced,
 )
 from business_accounts.models.types import AdministratorState, InvitationPurpose
 from tests.support.fakes import FakeClock, RecordingMailer
@@ -132,6 +135,53 @@ def test_cleanup_removes_an_unconfirmed_registration_and_frees_its_email(
         "invitation.expired",
         "account.discarded",
     ]
+
+
+def test_renew_of_an_expired_confirmation_mails_a_new_one_that_confirms_the_registration(
+    logic: Services, store: MemoryStore, mailer: RecordingMailer, clock: FakeClock
+) -> None:
+    registered = register(logic)
+    expired = mailer.last_token
+    clock.advance(days=8)  # before the cleanup came by
+
+    invitations.renew(logic, token=expired)
+    invitations.accept(logic, token=mailer.last_token)
+
+    assert [mail.purpose for mail in mailer.sent] == [InvitationPurpose.CONFIRMATION] * 2
+    assert store.accounts[registered.account_id].verified
+
+
+def test_renew_of_a_confirmation_the_cleanup_removed_answers_that_its_registration_is_gone(
+    logic: Services, mailer: RecordingMailer, clock: FakeClock
+) -> None:
+    register(logic)
+    expired = mailer.last_token
+    clock.advance(days=8)
+    cleanup.expire_overdue(logic, seconds_left=lambda: 300.0)
+
+    with pytest.raises(RegistrationRemoved) as gone:
+        invitations.renew(logic, token=expired)
+
+    assert isinstance(gone.value, InvitationExpired)  # the link's own state: no administrator withdrew anything
+    assert len(mailer.sent) == 1
+
+
+@pytest.mark.parametrize("taken_by", ["a new registration", "provisioning"])
+def test_renew_of_a_replaced_confirmation_answers_superseded_and_leaves_what_replaced_it(
+    logic: Services, store: MemoryStore, mailer: RecordingMailer, clock: FakeClock, taken_by: str
+) -> None:
+    squatted = register(logic, SQUATTER_COMPANY)
+    squatter_link = mailer.last_token
+    clock.advance(minutes=2)
+    replacing = register(logic).account_id if taken_by == "a new registration" else provision(logic).account_id
+
+    with pytest.raises(RegistrationReplaced) as gone:
+        invitations.renew(logic, token=squatter_link)
+
+    assert isinstance(gone.value, InvitationSuperseded)
+    assert squatted.account_id not in store.accounts
+    assert store.owners[JANE].account_id == replacing
+    assert len(mailer.sent) == 2
 
 
 def test_register_of_a_suppressed_address_answers_alike_and_mails_nothing(

@@ -33,6 +33,8 @@ from business_accounts.models.errors import (
     InvitationRevoked,
     InvitationSuperseded,
     NotInvited,
+    RegistrationRemoved,
+    RegistrationReplaced,
 )
 from business_accounts.models.events import Actor, EventType, NewEvent
 from business_accounts.models.items import Invitation
@@ -176,7 +178,7 @@ def renew(services: Services, *, token: str, accepted: str | None = None) -> api
         record = services.store.email_record(invitation.email)
         owner = record.owner
         if owner is None or owner.account_id != invitation.account_id:
-            raise InvitationRevoked()  # the email was freed since this link was sent
+            raise _gone(invitation, status)
         if owner.state is AdministratorState.ACTIVE:
             raise InvitationAlreadyAccepted()  # accepted through a newer link
         not_suppressed(record.suppression)
@@ -185,6 +187,15 @@ def renew(services: Services, *, token: str, accepted: str | None = None) -> api
         return api.RenewedInvitation(expires_at=renewed.expires_at)
 
     return decided_on_fresh_reads(attempt)
+
+
+def _gone(invitation: Invitation, status: InvitationStatus) -> DomainError:
+    """Why renew cannot bring back a link whose email no longer waits on its account: an invitation's was freed by
+    its administrators; a confirmation's registration is gone, as its link says (the cleanup removed it once it
+    expired; a newer registration or a business account took the email and superseded it)."""
+    if invitation.purpose is not InvitationPurpose.CONFIRMATION:
+        return InvitationRevoked()
+    return RegistrationReplaced() if status is InvitationStatus.SUPERSEDED else RegistrationRemoved()
 
 
 # --- Internal routes ---

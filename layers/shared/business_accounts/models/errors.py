@@ -100,6 +100,19 @@ class InvitationSuperseded(DomainError):
     message = "A newer invitation email was sent; use the link in the newest one or ask for a new one."
 
 
+class RegistrationRemoved(InvitationExpired):
+    """Renew of a confirmation whose unconfirmed registration the cleanup removed: there is nothing left to confirm."""
+
+    message = "This registration was not confirmed in time and was removed. Register again to get a new email."
+
+
+class RegistrationReplaced(InvitationSuperseded):
+    """Renew of a confirmation whose registration gave way: the address registered again, or a business account
+    (provisioning, a colleague invitation) now waits on it."""
+
+    message = "This registration was replaced. Register again to see where this email address stands."
+
+
 class InvitationRevoked(DomainError):
     code, status = "INVITATION_REVOKED", 410
     message = "This invitation was withdrawn by the account's administrators."

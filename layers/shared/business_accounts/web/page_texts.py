@@ -328,4 +328,10 @@ ACCEPT_PAGE = {
     "renew_unavailable": N_("The email could not be sent, and nothing was changed. Try again shortly."),
     "renew_failed": N_("No new email was sent: something went wrong on our side. Try again in a moment."),
     "renew_no_answer": N_("No new email was sent: the service did not answer. Try again in a moment."),
+    # Renew answered what the link already said: it confirmed a registration that is gone (removed unconfirmed,
+    # or replaced), so no new email can bring it back.
+    "renew_gone": N_(
+        "No new email was sent: the registration this link confirmed is no longer waiting. "
+        "Register again where you started, and you will get a new email."
+    ),
 }
