@@ -27,7 +27,14 @@ from business_accounts.models.items import (
     Item,
     Suppression,
 )
-from business_accounts.models.types import AdministratorState, CreatedVia, Email, InvitationStatus, sortable_id
+from business_accounts.models.types import (
+    AdministratorState,
+    CreatedVia,
+    Email,
+    InvitationPurpose,
+    InvitationStatus,
+    sortable_id,
+)
 from tools.template import Stack
 
 DEMO = Path(__file__).with_name("demo.json")
@@ -54,7 +61,8 @@ class DemoAccount(_Demo):
     company_name: str
     created_via: CreatedVia
     administrators: list[Email]  # active ones
-    invitations: list[DemoInvitation]
+    invitations: list[DemoInvitation]  # a self-service registration's are confirmations
+    verified: bool = True  # False: a self-service registration waiting on its registrant's confirmation
 
 
 class DemoSuppression(_Demo):
@@ -129,6 +137,7 @@ def _invitation(
         expires_at=expires_at,
         expires_epoch=int(expires_at.timestamp()),
         delivery=Delivery.sent(expires_at - lifetime) if demo.mailed else None,
+        purpose=InvitationPurpose.INVITATION if account.verified else InvitationPurpose.CONFIRMATION,
     )
 
 
@@ -151,6 +160,7 @@ def seed(dynamodb: Any, mint: Callable[[str], str], stack: Stack, path: Path = D
             company_name=demo_account.company_name,
             created_via=demo_account.created_via,
             created_at=now - timedelta(days=30),
+            verified=demo_account.verified,
         )
         tables.put_account(account)
         for email in demo_account.administrators:

@@ -22,6 +22,11 @@
   let sent = { body: "", key: "" };
   // The registration that waits on its confirmation (the 201's body), for Send the confirmation again.
   let registered = null;
+  // What the created screen learnt of the confirmation email (bounced or rejected; else null), and which turn of
+  // following it is current: a newer one (a resend) makes an older one stop.
+  let confirmation = { undelivered: null, following: 0 };
+  // Seconds between the created screen's questions (five in about a minute and a half; docs/waf.md counts them).
+  const FOLLOW_AFTER_SECONDS = [3, 6, 12, 24, 48];
   const SAME_REGISTRATION_AGAIN = new Set(["REQUEST_IN_PROGRESS", "THROTTLED"]);
 
   function idempotencyKey(body) {
@@ -69,10 +74,10 @@
     if (first) form.elements[first].focus();
   }
 
-  // Says what went wrong with the last invitation email (data-delivery="bounced", ...) where the page would
-  // otherwise give the usual advice (data-delivery="ok": check your inbox, or your SPAM folder).
-  function showDelivery(shown) {
-    const status = person?.undelivered?.status || "ok";
+  // Says what went wrong with the last email (data-delivery="bounced", ...) where the page would otherwise give
+  // the usual advice (data-delivery="ok": check your inbox, or your SPAM folder).
+  function showDelivery(shown, undelivered = person?.undelivered) {
+    const status = undelivered?.status || "ok";
     for (const line of shown.querySelectorAll("[data-delivery]")) {
       line.hidden = line.dataset.delivery !== status;
     }
@@ -115,14 +120,43 @@
   }
 
   // 201: the account waits on its confirmation, whose link works until `expiresAt`; the same address can have the
-  // message again once the cooldown has passed.
+  // message again once the cooldown has passed. The screen follows the message meanwhile (follow).
   function showCreated(registration, expiresAt) {
-    const shown = pages.show("created", () => ({
+    confirmation = { undelivered: null, following: confirmation.following + 1 };
+    const values = () => ({
       company: registration.company_name,
       email: registration.administrator_email,
       until: pages.expiry(expiresAt).until,
-    }));
+      when: confirmation.undelivered ? pages.expiry(confirmation.undelivered.at).until : "",
+    });
+    const shown = pages.show("created", values);
+    showDelivery(shown, null);
     pages.wait(shown.querySelector('[data-action="resend"]'), data.cooldown_seconds, shown.querySelector(".countdown"));
+    follow(registration, shown, values, confirmation.following);
+  }
+
+  // SES reports a bounce or a rejection of the confirmation within seconds to a minute: the created screen asks
+  // what became of the registration a few times, further apart each time, and says so in place of the SPAM advice
+  // (and to a screen reader through the page's one live region, pages.announce) without moving focus. It stops
+  // once it knows, once the registration is confirmed or gone, and when a resend or another screen starts over.
+  async function follow(registration, shown, values, turn) {
+    const path = `/v1/accounts/${encodeURIComponent(registration.account_id)}/registration`;
+    for (const seconds of FOLLOW_AFTER_SECONDS) {
+      await new Promise((resolve) => window.setTimeout(resolve, seconds * 1000));
+      if (turn !== confirmation.following || shown.hidden) return;
+      const answer = await pages.get(path);
+      if (turn !== confirmation.following || shown.hidden) return;
+      if (answer.status === 404 || answer.body.status === "verified") return;
+      const delivery = answer.status === 200 ? answer.body.confirmation?.delivery : null;
+      if (delivery && UNDELIVERED.includes(delivery.status)) {
+        confirmation.undelivered = delivery;
+        showDelivery(shown, delivery);
+        const key = `confirmation_${delivery.status}`;
+        shown.querySelector(`[data-text="${key}"]`).textContent = pages.text(key, values());
+        pages.announce(() => pages.text(key, values()));
+        return;
+      }
+    }
   }
 
   // A screen that waits out Retry-After (when given) before its button repeats the last call; `reason` is a text's

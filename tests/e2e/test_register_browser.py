@@ -566,6 +566,31 @@ def test_register_browser_rejected_invitation_says_so_instead_of_the_spam_advice
     assert_accessible(page, "register: sent, after a rejection")
 
 
+def test_register_browser_bounced_confirmation_says_so_on_the_created_screen_without_moving_focus(
+    page: Page, stack: LocalStack, tmp_path: Path
+) -> None:
+    email = f"bounce+{an_email('confirm').split('@')[0]}@simulator.amazonses.com"
+
+    register(page, stack, email)
+    heading = page.get_by_role("heading", name=CONFIRM_HEADING)
+    expect(heading).to_be_visible()
+
+    # SES's report comes a few seconds after the email; the screen asks after 3, 9, 21 ... seconds.
+    notice = rf"^Our confirmation message to {re.escape(email)} bounced on {REPORTED_AT}: check the address"
+    expect(page.locator("section[data-screen=created] .delivery-notice").filter(visible=True)).to_have_text(
+        re.compile(notice), timeout=30_000
+    )
+    # Heard once through the page's live region, and seen once, where it belongs.
+    expect(page.get_by_role("status")).to_have_text(re.compile(notice))
+    box = page.get_by_role("status").bounding_box()
+    assert box is not None
+    assert box["width"] <= 1, box
+    expect(page.get_by_text(f"We sent a confirmation message to {email}.")).to_be_hidden()  # and its SPAM advice
+    expect(heading).to_be_focused()
+    assert_accessible(page, "register: created, confirmation bounced")
+    capture(page, "register-created-bounced", tmp_path)
+
+
 def test_register_browser_suppressed_address_offers_another_address_not_join(
     page: Page, short_lived_stack: LocalStack, tmp_path: Path
 ) -> None:

@@ -51,6 +51,19 @@ def test_register_taken_email_builds_the_409_from_at_most_two_reads(api: Api, ca
     assert sum(reads.values()) <= 2
 
 
+def test_registration_state_reads_the_account_and_its_registrant_s_email_and_writes_nothing(
+    api: Api, calls: CallCounter
+) -> None:
+    account_id = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME"}).body["account_id"]
+    settled(api, calls)
+
+    answer = api.get(f"/v1/accounts/{account_id}/registration")
+
+    assert answer.status == 200, answer.body
+    assert calls.of("dynamodb") == {"dynamodb.Query": 2}  # the account with its administrators; the email
+    assert calls.total("kms") == 0
+
+
 def test_provision_makes_one_read_and_one_transaction(api: Api, calls: CallCounter) -> None:
     provision(api)
 

@@ -85,6 +85,24 @@ def iso(instant: datetime) -> str:
 # --- What people see ---
 
 
+@pytest.mark.parametrize(
+    ("sample", "shown"), [(BOUNCED, "bounced"), (REJECTED, "rejected"), (DELIVERED, None), (COMPLAINED, None)]
+)
+def test_delivery_of_a_registration_s_confirmation_shows_on_its_state_only_if_it_bounced_or_was_rejected(
+    api: Api, clock: FakeClock, sample: str, shown: str | None
+) -> None:
+    account_id = api.post("/v1/accounts", {"email": JANE, "company_name": "ACME"}).body["account_id"]
+    confirmation = api.get(f"/v1/internal/accounts/{account_id}/invitations").body["items"][0]
+    at = clock() + timedelta(seconds=4)
+
+    deliver_report(
+        report(sample, invitation_id=confirmation["invitation_id"], account_id=account_id, email=JANE, at=at)
+    )
+    state = api.get(f"/v1/accounts/{account_id}/registration").body
+
+    assert state["confirmation"]["delivery"] == ({"status": shown, "at": iso(at)} if shown else None)
+
+
 def test_delivery_bounced_report_shows_on_the_pending_answer_the_listing_and_the_account_view(
     api: Api, clock: FakeClock
 ) -> None:

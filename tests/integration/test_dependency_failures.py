@@ -165,6 +165,7 @@ def test_dynamodb_throttling_on_any_route_answers_503_service_unavailable_as_jso
     api: Api, standing: Standing, route: str
 ) -> None:
     # Given DynamoDB throttles the route's first request
+    standing = ROUTES[route].given(api, standing)
     with failing(dynamodb_client(), ROUTES[route].first_dynamodb_call, "ProvisionedThroughputExceededException"):
         # When the route is called
         answer = ROUTES[route].succeed(api, standing)
@@ -181,6 +182,7 @@ def test_dynamodb_unexpected_error_on_any_route_answers_a_bare_5xx_naming_nothin
     api: Api, standing: Standing, route: str
 ) -> None:
     # Given DynamoDB fails the route's first request in a way the service does not expect
+    standing = ROUTES[route].given(api, standing)
     with failing(dynamodb_client(), ROUTES[route].first_dynamodb_call, "InternalServerError", status=500):
         # When the route is called
         answer = ROUTES[route].succeed(api, standing)
@@ -194,6 +196,7 @@ def test_store_exception_on_any_route_answers_internal_error_naming_nothing_inte
     api: Api, runtime: Services, standing: Standing, route: str
 ) -> None:
     # Given the store raises an exception whose message is full of internals
+    standing = ROUTES[route].given(api, standing)
     services.use(dataclasses.replace(runtime, store=ExplodingStore()))  # type: ignore[arg-type]
 
     # When the route is called

@@ -60,7 +60,8 @@ def test_openapi_every_error_answer_documents_its_codes_each_with_code_and_messa
 def test_openapi_success_of_any_route_answers_a_body_declared_as_application_json(
     api: Api, standing: Standing, route: str
 ) -> None:
-    # Given an account with a pending invitation
+    # Given an account with a pending invitation (and what else the route needs)
+    standing = ROUTES[route].given(api, standing)
     # When the route succeeds
     answer = ROUTES[route].succeed(api, standing)
 

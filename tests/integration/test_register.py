@@ -158,6 +158,77 @@ def test_renew_of_a_confirmation_replaced_by_a_new_registration_answers_supersed
     assert api.post("/v1/invitations/preview", {"token": newest}).body["company_name"] == "ACME"
 
 
+# --- What became of a registration (its page follows it) ---
+
+
+def registration_state(api: Api, account_id: str) -> Any:
+    return api.get(f"/v1/accounts/{account_id}/registration")
+
+
+NO_REGISTRATION = {"code": "NOT_FOUND", "message": "No self-service registration has this account id."}
+
+
+def test_registration_state_waits_on_its_confirmation_then_says_verified(api: Api, clock: FakeClock) -> None:
+    account_id = register(api).body["account_id"]
+
+    waiting = registration_state(api, account_id)
+    api.post("/v1/invitations/accept", {"token": latest_token(JANE)})
+    verified = registration_state(api, account_id)
+
+    assert (waiting.status, waiting.body) == (
+        200,
+        {
+            "account_id": account_id,
+            "status": "verification_sent",
+            "confirmation": {"status": "pending", "expires_at": FIRST_EXPIRY, "delivery": None, "next_email_in": 60},
+        },
+    )
+    assert (verified.status, verified.body) == (
+        200,
+        {"account_id": account_id, "status": "verified", "confirmation": None},
+    )
+
+
+def test_registration_state_of_an_expired_confirmation_says_expired_until_the_cleanup_removes_it(
+    api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
+) -> None:
+    account_id = register(api).body["account_id"]
+    clock.advance(days=8)
+
+    expired = registration_state(api, account_id)
+    cleanup()
+    removed = registration_state(api, account_id)
+
+    assert expired.body["confirmation"] == {
+        "status": "expired",
+        "expires_at": FIRST_EXPIRY,
+        "delivery": None,
+        "next_email_in": 0,
+    }
+    assert (removed.status, removed.body) == (404, NO_REGISTRATION)
+
+
+def test_registration_state_is_only_a_registration_s_own(api: Api, clock: FakeClock) -> None:
+    """An account someone else stands behind (its id is in any 409), a replaced claim, an unknown id: one 404."""
+    provisioned = provision(api, email="cfo@example.com")["account_id"]
+    replaced = register(api).body["account_id"]
+    clock.advance(minutes=2)
+    register(api)
+
+    for account_id in (provisioned, replaced, "acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7"):
+        answer = registration_state(api, account_id)
+        assert (answer.status, answer.body) == (404, NO_REGISTRATION), account_id
+
+
+@pytest.mark.parametrize(
+    "account_id", ["nope", "acc_", "acc_01JDZ3K4Q6W8X9Y2Z3A4B5C6D", "ACC_01JDZ3K4Q6W8X9Y2Z3A4B5C6D7"]
+)
+def test_registration_state_of_a_malformed_account_id_answers_validation_error(api: Api, account_id: str) -> None:
+    answer = registration_state(api, account_id)
+
+    assert (answer.status, answer.code) == (422, "VALIDATION_ERROR")
+
+
 def test_register_email_with_case_and_spaces_answers_it_normalised(api: Api) -> None:
     answer = register(api, "  Jane.Doe@Example.COM \t")
 

@@ -17,7 +17,14 @@ from business_accounts.logic.store import Issue
 from business_accounts.logic.tokens import random_token, token_hash
 from business_accounts.models.events import Actor
 from business_accounts.models.items import Account, Invitation, MailLog, Suppression
-from business_accounts.models.types import Budget, CreatedVia, InvitationStatus, normalise_email, sortable_id
+from business_accounts.models.types import (
+    Budget,
+    CreatedVia,
+    InvitationPurpose,
+    InvitationStatus,
+    normalise_email,
+    sortable_id,
+)
 from tests.support.api import StreamOf
 from tests.support.aws import sent_emails
 from tests.support.events import EVENTS, LambdaContext, load_event
@@ -108,16 +115,20 @@ def seed(
     account_id: str | None = None,
     token: str | None = None,
     invitation_id: str | None = None,
+    registered: bool = False,
 ) -> None:
-    """An account with one pending invitation, written through the store, with the sample's own ids and token."""
+    """An account with one pending invitation, written through the store, with the sample's own ids and token;
+    `registered`: a self-service registration instead, waiting on its confirmation."""
     now = runtime.clock()
     email = normalise_email(email)
     account = Account(
         account_id=account_id or sortable_id("acc"),
         company_name="ACME Ltd",
-        created_via=CreatedVia.SALES,
+        created_via=CreatedVia.SELF_SERVICE if registered else CreatedVia.SALES,
         created_at=now,
+        verified=not registered,
     )
+    budget, actor = (Budget.PUBLIC, Actor.SELF) if registered else (Budget.BACK_OFFICE, Actor.SALES)
     expires_at = now + timedelta(seconds=runtime.settings.invitation_ttl_seconds)
     invitation = Invitation(
         token_hash=token_hash(token or random_token()),
@@ -129,14 +140,16 @@ def seed(
         status=InvitationStatus.PENDING,
         created_at=now,
         expires_at=expires_at,
+        purpose=InvitationPurpose.CONFIRMATION if registered else InvitationPurpose.INVITATION,
     )
-    mailed = MailLog(email=email, budget=Budget.BACK_OFFICE, sent_at=(int(now.timestamp()),), version=1)
+    mailed = MailLog(email=email, budget=budget, sent_at=(int(now.timestamp()),), version=1)
+    reason = "registration" if registered else "provisioning"
     runtime.store.issue(
         Issue(
             invitation=invitation,
-            mail_before=MailLog(email=email, budget=Budget.BACK_OFFICE),
+            mail_before=MailLog(email=email, budget=budget),
             mail_after=mailed,
-            events=(sent_event(invitation, actor=Actor.SALES, reason="provisioning", budget=Budget.BACK_OFFICE),),
+            events=(sent_event(invitation, actor=actor, reason=reason, budget=budget),),
             new_account=account,
         )
     )
@@ -172,6 +185,10 @@ def sample_account(name: str, email_field: str | None = None) -> Callable[[Servi
     return given
 
 
+def sample_registration(runtime: Services, clock: FakeClock) -> None:
+    seed(runtime, account_id=path_parameter("registration", "account_id"), registered=True)
+
+
 def sample_token(name: str, *, then: timedelta = timedelta(0)) -> Callable[[Services, FakeClock], None]:
     def given(runtime: Services, clock: FakeClock) -> None:
         seed(runtime, token=body_of(name)["token"])
@@ -199,6 +216,7 @@ def overdue_invitation(runtime: Services, clock: FakeClock) -> None:
 
 SEEDED: dict[str, Scenario] = {
     "register": Scenario(nothing, 201),
+    "registration": Scenario(sample_registration, 200),
     "pending": Scenario(invited_email("pending"), 409, "PENDING_INVITATION"),
     "join": Scenario(sample_account("join", "email"), 202),
     "resend": Scenario(invited_email("resend"), 202),
@@ -221,6 +239,7 @@ SEEDED: dict[str, Scenario] = {
 # The documented answers when the ids and the token of the samples exist nowhere.
 EMPTY: dict[str, tuple[int, str | None]] = {
     "register": (201, None),
+    "registration": (404, "NOT_FOUND"),
     "pending": (201, None),
     "join": (404, "NOT_FOUND"),
     "resend": (202, None),

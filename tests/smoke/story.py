@@ -118,6 +118,13 @@ def registering_points_to_the_existing_account(story: Story) -> None:
     assert invitation["status"] == "pending", invitation
 
 
+def it_is_no_self_service_registration(story: Story) -> None:
+    """GET /v1/accounts/{account_id}/registration: 404 NOT_FOUND, as for every account someone else created (the
+    route answers a registrant's page only)."""
+    answer = story.target.call("GET", f"/v1/accounts/{story.account_id}/registration")
+    has(expect(answer, 404, "NOT_FOUND"), "message")
+
+
 def joining_sends_a_fresh_invitation(story: Story) -> None:
     """POST /v1/accounts/{account_id}/join: 202, a new invitation email; the first link stops working (asked again
     once the Retry-After of a 429 RATE_LIMITED has passed: one email a cooldown, provisioning's included)."""
@@ -217,6 +224,7 @@ STEPS: tuple[Callable[[Story], None], ...] = (
     refuses_unsigned_internal_calls,
     sales_provisions_an_account,
     registering_points_to_the_existing_account,
+    it_is_no_self_service_registration,
     joining_sends_a_fresh_invitation,
     the_listing_shows_the_new_invitation_over_the_old,
     the_account_shows_its_invited_administrator,

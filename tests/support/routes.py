@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tests.support.api import Answer, Api
 from tests.support.fakes import FakeClock
 from tests.support.story import JANE, latest_token, provision
 
 NEWCOMER = "newcomer@example.com"
+REGISTRANT = "registrant@example.com"
 COLLEAGUE = "colleague@example.com"
 STRANGER = "stranger@example.com"
 UNKNOWN_ACCOUNT = "acc_" + "0" * 26
@@ -33,6 +34,11 @@ def standing_a_minute_after_provisioning(api: Api, clock: FakeClock) -> Standing
     return Standing(provisioned["account_id"], provisioned["invitation"]["invitation_id"], latest_token())
 
 
+def as_it_stands(_: Api, standing: Standing) -> Standing:
+    """A route that needs nothing beyond the standing."""
+    return standing
+
+
 @dataclass(frozen=True)
 class Route:
     """One route of the API, as the tests that go through every route need it."""
@@ -42,6 +48,15 @@ class Route:
     sends_email: bool
     succeed: Callable[[Api, Standing], Answer]
     fail: Callable[[Api, Standing], Answer]  # answers a 4xx
+    # What the route needs beyond the standing, made before a test breaks anything: the standing it acts on.
+    given: Callable[[Api, Standing], Standing] = as_it_stands
+
+
+def _registered(api: Api, standing: Standing) -> Standing:
+    """The standing, acting on REGISTRANT's registration (waiting on its confirmation) instead of ACME's account."""
+    answer = api.post("/v1/accounts", {"email": REGISTRANT, "company_name": "Registrant Ltd"})
+    assert answer.status == 201, answer.body
+    return replace(standing, account_id=answer.body["account_id"])
 
 
 def _token_route(path: str, success: int, *, sends_email: bool) -> Route:
@@ -55,6 +70,19 @@ def _token_route(path: str, success: int, *, sends_email: bool) -> Route:
     )
 
 
+def _account_read(path: str, *, given: Callable[[Api, Standing], Standing] = as_it_stands) -> Route:
+    """A GET of something of an account (`path` with `{}` for its id): it answers for the standing's account (or
+    the one `given` makes), and 404 for an account that does not exist."""
+    return Route(
+        200,
+        "query",
+        False,
+        lambda api, s: api.get(path.format(s.account_id)),
+        lambda api, _: api.get(path.format(UNKNOWN_ACCOUNT)),
+        given,
+    )
+
+
 ROUTES: dict[str, Route] = {
     "POST /v1/accounts": Route(
         201,
@@ -63,6 +91,7 @@ ROUTES: dict[str, Route] = {
         lambda api, _: api.post("/v1/accounts", {"email": NEWCOMER, "company_name": "Newco"}),
         lambda api, _: api.post("/v1/accounts", {"email": "not-an-email", "company_name": "Newco"}),
     ),
+    "GET /v1/accounts/{id}/registration": _account_read("/v1/accounts/{}/registration", given=_registered),
     "POST /v1/accounts/{id}/join": Route(
         202,
         "query",
@@ -93,13 +122,7 @@ ROUTES: dict[str, Route] = {
             {"company_name": "Newco", "administrator_email": JANE, "created_via": "reseller"},
         ),
     ),
-    "GET /v1/internal/accounts/{id}": Route(
-        200,
-        "query",
-        False,
-        lambda api, s: api.get(f"/v1/internal/accounts/{s.account_id}"),
-        lambda api, _: api.get(f"/v1/internal/accounts/{UNKNOWN_ACCOUNT}"),
-    ),
+    "GET /v1/internal/accounts/{id}": _account_read("/v1/internal/accounts/{}"),
     "POST /v1/internal/accounts/{id}/invitations": Route(
         201,
         "get_item",
@@ -107,20 +130,8 @@ ROUTES: dict[str, Route] = {
         lambda api, s: api.post(f"/v1/internal/accounts/{s.account_id}/invitations", {"email": COLLEAGUE}),
         lambda api, _: api.post(f"/v1/internal/accounts/{UNKNOWN_ACCOUNT}/invitations", {"email": COLLEAGUE}),
     ),
-    "GET /v1/internal/accounts/{id}/invitations": Route(
-        200,
-        "query",
-        False,
-        lambda api, s: api.get(f"/v1/internal/accounts/{s.account_id}/invitations"),
-        lambda api, _: api.get(f"/v1/internal/accounts/{UNKNOWN_ACCOUNT}/invitations"),
-    ),
-    "GET /v1/internal/accounts/{id}/events": Route(
-        200,
-        "query",
-        False,
-        lambda api, s: api.get(f"/v1/internal/accounts/{s.account_id}/events"),
-        lambda api, _: api.get(f"/v1/internal/accounts/{UNKNOWN_ACCOUNT}/events"),
-    ),
+    "GET /v1/internal/accounts/{id}/invitations": _account_read("/v1/internal/accounts/{}/invitations"),
+    "GET /v1/internal/accounts/{id}/events": _account_read("/v1/internal/accounts/{}/events"),
     "DELETE /v1/internal/accounts/{id}/invitations/{id}": Route(
         204,
         "query",

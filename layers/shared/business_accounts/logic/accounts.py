@@ -15,11 +15,12 @@ from business_accounts.logic.issuing import (
     raced_by_another_email,
     sent_event,
     waiting_on,
+    waiting_publicly,
 )
 from business_accounts.logic.services import Services
 from business_accounts.logic.store import EmailRecord, MailCounted
 from business_accounts.models import api
-from business_accounts.models.errors import AccountNotFound, IdempotencyKeyReused
+from business_accounts.models.errors import AccountNotFound, IdempotencyKeyReused, RegistrationNotFound
 from business_accounts.models.events import Actor, EventType, NewEvent
 from business_accounts.models.items import Account, ExternalReference
 from business_accounts.models.languages import chosen
@@ -108,6 +109,24 @@ def register(services: Services, request: api.RegisterRequest, *, accepted: str 
     count(Metric.ACCOUNTS_REGISTERED)
     logger.info("account registered, unverified", extra={"account_id": answer.account_id})
     return answer
+
+
+def registration(services: Services, *, account_id: str) -> api.RegistrationState:
+    """What became of a self-service registration, for the page its registrant waits on: confirmed, or waiting on
+    the confirmation mailed to them, and whether that email bounced. The account id is all it takes: only the 201
+    gives out an unverified account's (a 409 names accounts that someone else stands behind, or verified ones)."""
+    found = services.store.account_with_administrators(account_id)
+    if found is None or found[0].created_via is not CreatedVia.SELF_SERVICE:
+        raise RegistrationNotFound()
+    account, administrators = found
+    if account.verified:
+        return api.RegistrationState(account_id=account_id, status="verified")
+    for administrator in administrators:  # its registrant, invited until they confirm
+        record = services.store.email_record(administrator.email)
+        if record.owner is not None and record.owner.account_id == account_id and record.owner.unverified:
+            waiting = waiting_publicly(services, record, services.clock())
+            return api.RegistrationState(account_id=account_id, status="verification_sent", confirmation=waiting)
+    raise RegistrationNotFound()  # replaced or removed between the two reads
 
 
 def provision(

@@ -77,17 +77,24 @@ def email_taken(services: Services, record: EmailRecord, now: datetime) -> Domai
     if owner.state is AdministratorState.ACTIVE:
         return AlreadyRegistered(account=api.AccountRef(account_id=owner.account_id, company_name=owner.company_name))
     count(Metric.PENDING_INVITATIONS_ENCOUNTERED)
-    delivery = owner.invitation_delivery
     return PendingInvitationExists(
         account=api.AccountOrigin(
             account_id=owner.account_id, company_name=owner.company_name, created_via=owner.created_via
         ),
-        invitation=api.PublicInvitationState(
-            status=owner.invitation_status(now),
-            expires_at=owner.invitation_expires_at or now,
-            delivery=shown(delivery) if delivery and delivery.status in _PUBLIC_DELIVERY else None,
-            next_email_in=wait_for_next_email(services, record.log(Budget.PUBLIC), now),
-        ),
+        invitation=waiting_publicly(services, record, now),
+    )
+
+
+def waiting_publicly(services: Services, record: EmailRecord, now: datetime) -> api.PublicInvitationState:
+    """The invitation (or confirmation) an invited email waits on, as of `now`, as a public answer tells it."""
+    owner = record.owner
+    assert owner is not None
+    delivery = owner.invitation_delivery
+    return api.PublicInvitationState(
+        status=owner.invitation_status(now),
+        expires_at=owner.invitation_expires_at or now,
+        delivery=shown(delivery) if delivery and delivery.status in _PUBLIC_DELIVERY else None,
+        next_email_in=wait_for_next_email(services, record.log(Budget.PUBLIC), now),
     )
 
 

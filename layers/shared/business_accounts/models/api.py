@@ -149,6 +149,18 @@ class PublicInvitationState(Schema):
     ] = 0
 
 
+class RegistrationState(Schema):
+    """What became of a self-service registration, as its page follows it after the 201: confirmed, or waiting on
+    its confirmation (and whether that email bounced), and nothing more (SPEC: public answers)."""
+
+    account_id: AccountId
+    status: Literal["verification_sent", "verified"]
+    confirmation: Annotated[
+        PublicInvitationState | None,
+        Field(description="While it waits: the confirmation's state and expiry, and its email's bounce or rejection"),
+    ] = None
+
+
 class InvitationSent(Schema):
     status: Literal["invitation_sent"] = "invitation_sent"
     email: str

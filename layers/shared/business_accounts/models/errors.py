@@ -53,6 +53,13 @@ class AccountNotFound(DomainError):
     message = "No such account."
 
 
+class RegistrationNotFound(AccountNotFound):
+    """A registration's state, asked of an account that is not one waiting or confirmed (unknown, removed,
+    replaced, or created by someone else): one answer for all."""
+
+    message = "No self-service registration has this account id."
+
+
 class NotInvited(AccountNotFound):
     """Join's one answer for an unknown account and for an email without standing in it (no enumeration)."""
 

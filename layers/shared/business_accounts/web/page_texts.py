@@ -51,6 +51,14 @@ REGISTER_PAGE = {
     "created_text": N_(
         "We sent a confirmation message to {email}. If you don't see it, make sure to check your SPAM folder."
     ),
+    # What SES reported of the confirmation message, said instead of created_text once the page has learnt it.
+    # Translators: {when} is a date and time, its time zone named.
+    "confirmation_bounced": N_(
+        "Our confirmation message to {email} bounced on {when}: check the address, or use another one."
+    ),
+    "confirmation_rejected": N_(
+        "Our confirmation message to {email} could not be delivered on {when}: check the address, or use another one."
+    ),
     # Translators: {until} is a date and time, its time zone named.
     "created_next": N_(
         "Open the link in the message to finish registering {company}: you then become the administrator of its "

@@ -57,6 +57,14 @@ const pages = (() => {
     statusWords = typeof words === "function" ? words : null;
     status.textContent = typeof words === "function" ? words() : words;
     status.classList.toggle("error", isError);
+    status.classList.remove("heard");
+  }
+
+  // Says `words` to a screen reader only, through the status line: for news the screen itself now shows, where it
+  // belongs, without moving focus. The next say() is seen again.
+  function announce(words) {
+    say(words);
+    status.classList.add("heard");
   }
 
   function fill(within, values) {
@@ -129,12 +137,23 @@ const pages = (() => {
   }
 
   // POSTs JSON to the API beside the page. No answer at all (offline, blocked) comes back as status 0.
-  async function post(path, body, headers = {}) {
+  function post(path, body, headers = {}) {
+    return call(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
+  }
+
+  // GETs from the API beside the page, answered as post() answers.
+  function get(path) {
+    return call(path, { method: "GET", headers: { Accept: "application/json" } });
+  }
+
+  async function call(path, request) {
     try {
       const response = await fetch(`${apiBase}${path}`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json", ...headers },
-        body: JSON.stringify(body),
+        ...request,
         cache: "no-store",
         credentials: "same-origin",
         referrerPolicy: "no-referrer",
@@ -249,8 +268,10 @@ const pages = (() => {
     text,
     why,
     say,
+    announce,
     show,
     post,
+    get,
     press,
     onAction,
     expiry,
