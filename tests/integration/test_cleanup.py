@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
@@ -158,6 +161,37 @@ def test_cleanup_reads_only_the_pending_by_expiry_index_and_never_scans(
     assert all(query["IndexName"] == "pending-by-expiry" for query in queries)
     assert all(query["TableName"] == TABLE_NAMES["InvitationsTable"] for query in queries)
     assert [read["TableName"] for read in requests.of("GetItem")] == [TABLE_NAMES["EventsTable"]]
+
+
+def test_cleanup_reads_one_shard_alone_then_the_others_at_once(
+    api: Api, clock: FakeClock, cleanup: Callable[[], dict[str, int]]
+) -> None:
+    """The client's first call alone (it builds what the others reuse), then the other shards in parallel."""
+    provision(api, JANE)
+    clock.advance(days=8)
+    client = dynamodb_client()
+    query = client.query
+    lock = threading.Lock()
+    active: set[int] = set()
+    seen: list[set[int]] = []  # for each call, in the order they began: the calls running as it began
+
+    def recorded(**request: Any) -> Any:
+        with lock:
+            number = len(seen)
+            seen.append(set(active))
+            active.add(number)
+        try:
+            time.sleep(0.05)
+            return query(**request)
+        finally:
+            with lock:
+                active.discard(number)
+
+    with patch.object(client, "query", recorded):
+        assert cleanup() == {"expired": 1, "remaining": False}
+
+    assert all(0 not in running for running in seen[1:])  # the first ran alone, to its end
+    assert any(running for running in seen[2:])  # the others did not wait for each other
 
 
 def test_cleanup_reads_do_not_grow_with_invitations_that_are_not_overdue(
