@@ -131,8 +131,6 @@ class Reads:
         first = next(iter(shards))
         pages = {first: next(shards[first], None)}
         with ThreadPoolExecutor(max_workers=len(shards)) as pool:
-            rest = [shard for shard in shards if shard != first]
-            pages |= dict(zip(rest, pool.map(lambda shard: next(shards[shard], None), rest), strict=True))
             while pages:
                 for shard, page in pages.items():
                     if page is None:
